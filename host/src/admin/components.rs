@@ -1,0 +1,173 @@
+//! Component management: list, upload (validated, compiled once), activate,
+//! roll back, history and breaker states.
+//!
+//! Compilation runs on a blocking thread so it never stalls the server.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use semver::Version;
+use serde::{Deserialize, Serialize};
+
+use super::OPERATOR;
+use crate::problem::Problem;
+use crate::runtime::{Activation, LoadReport, SlotSummary, World};
+use crate::server::AppState;
+
+pub fn routes(upload_limit_bytes: usize) -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/admin/v1/games/{game}/components", get(list))
+        .route("/admin/v1/games/{game}/components/{name}", get(show))
+        .route(
+            "/admin/v1/games/{game}/components/{name}/versions/{version}",
+            put(upload).layer(DefaultBodyLimit::max(upload_limit_bytes)),
+        )
+        .route(
+            "/admin/v1/games/{game}/components/{name}/activate",
+            post(activate),
+        )
+        .route(
+            "/admin/v1/games/{game}/components/{name}/rollback",
+            post(rollback),
+        )
+        .route("/admin/v1/games/{game}/breakers", get(breakers))
+}
+
+async fn list(
+    State(state): State<Arc<AppState>>,
+    Path(game): Path<String>,
+) -> Json<Vec<SlotSummary>> {
+    Json(state.runtime.summaries(&game))
+}
+
+#[derive(Serialize)]
+struct ComponentDetail {
+    #[serde(flatten)]
+    summary: SlotSummary,
+    history: Vec<Activation>,
+}
+
+async fn show(
+    State(state): State<Arc<AppState>>,
+    Path((game, name)): Path<(String, String)>,
+) -> Result<Json<ComponentDetail>, Problem> {
+    let slot = state.runtime.slot(&game, &name)?;
+    Ok(Json(ComponentDetail {
+        summary: slot.summary(),
+        history: slot.history(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    world: String,
+    #[serde(default)]
+    activate: bool,
+}
+
+#[derive(Serialize)]
+struct UploadResponse {
+    #[serde(flatten)]
+    report: LoadReport,
+    activation: Option<Activation>,
+}
+
+async fn upload(
+    State(state): State<Arc<AppState>>,
+    Path((game, name, version)): Path<(String, String, String)>,
+    Query(query): Query<UploadQuery>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<UploadResponse>), Problem> {
+    let world: World = query.world.parse().map_err(Problem::bad_request)?;
+    let version = parse_version(&version)?;
+    if body.is_empty() {
+        return Err(Problem::bad_request(
+            "the body must be the component's .wasm bytes",
+        ));
+    }
+    let runtime = state.runtime.clone();
+    let load_game = game.clone();
+    let load_name = name.clone();
+    let load_version = version.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        runtime.load(&load_game, world, &load_name, load_version, &body, true)
+    })
+    .await
+    .map_err(|e| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Upload failed",
+            e.to_string(),
+        )
+    })??;
+    let activation = match (query.activate, &report.activated) {
+        (true, None) => Some(state.runtime.activate(&game, &name, &version, OPERATOR)?),
+        _ => report.activated.clone(),
+    };
+    let status = if report.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(UploadResponse { report, activation })))
+}
+
+#[derive(Deserialize)]
+struct ActivateBody {
+    version: String,
+}
+
+async fn activate(
+    State(state): State<Arc<AppState>>,
+    Path((game, name)): Path<(String, String)>,
+    Json(body): Json<ActivateBody>,
+) -> Result<Json<Activation>, Problem> {
+    let version = parse_version(&body.version)?;
+    Ok(Json(
+        state.runtime.activate(&game, &name, &version, OPERATOR)?,
+    ))
+}
+
+async fn rollback(
+    State(state): State<Arc<AppState>>,
+    Path((game, name)): Path<(String, String)>,
+) -> Result<Json<Activation>, Problem> {
+    Ok(Json(state.runtime.rollback(&game, &name, OPERATOR)?))
+}
+
+#[derive(Serialize)]
+struct BreakerView {
+    component: String,
+    version: Version,
+    #[serde(flatten)]
+    breaker: crate::runtime::breaker::BreakerSnapshot,
+}
+
+async fn breakers(
+    State(state): State<Arc<AppState>>,
+    Path(game): Path<String>,
+) -> Json<Vec<BreakerView>> {
+    let views = state
+        .runtime
+        .summaries(&game)
+        .into_iter()
+        .flat_map(|slot| {
+            slot.versions.into_iter().map(move |v| BreakerView {
+                component: slot.name.clone(),
+                version: v.version,
+                breaker: v.breaker,
+            })
+        })
+        .collect();
+    Json(views)
+}
+
+fn parse_version(text: &str) -> Result<Version, Problem> {
+    Version::parse(text)
+        .map_err(|e| Problem::bad_request(format!("`{text}` is not a semantic version: {e}")))
+}

@@ -1,0 +1,179 @@
+//! One typed configuration for the whole host, with defaults that run.
+//!
+//! Every knob is documented here and only here. Values come from an optional
+//! TOML file (`--config idempo.toml`), then from the command line / the
+//! environment for the few that operators set per deployment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole host's configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Directory for the host's own files: uploaded components, the compiled
+    /// artifact cache, the registry's state.
+    pub data_dir: PathBuf,
+    /// Directory of components loaded at start, laid out as
+    /// `<world>/<name>@<version>.wasm`.
+    pub components_dir: PathBuf,
+    /// Directory of the static web pages served at `/`.
+    pub web_dir: PathBuf,
+    /// Bearer token for the admin API. Operators only; never a player token.
+    pub operator_token: String,
+    /// The game served by default (tenant id).
+    pub default_game: String,
+    /// Limits of the component runtime.
+    pub runtime: RuntimeLimits,
+    /// Circuit breaker thresholds, one breaker per component version.
+    pub breaker: BreakerConfig,
+    /// Largest accepted upload of a component, in bytes.
+    pub upload_limit_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            components_dir: PathBuf::from("target/components"),
+            web_dir: PathBuf::from("web"),
+            operator_token: String::from("dev-operator-token"),
+            default_game: String::from(crate::DEFAULT_GAME),
+            runtime: RuntimeLimits::default(),
+            breaker: BreakerConfig::default(),
+            upload_limit_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML file; missing keys take their defaults.
+    pub fn from_toml_file(path: &std::path::Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("bad config {}: {e}", path.display()))
+    }
+}
+
+/// Per-call limits of the sandbox. A call that hits one fails with a typed
+/// [`crate::runtime::CallError`] and leaves no effect.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuntimeLimits {
+    /// Fuel (roughly, wasm instructions) one call may burn, instantiation
+    /// included.
+    pub call_fuel: u64,
+    /// Largest linear memory of one instance, in bytes.
+    pub memory_limit_bytes: usize,
+    /// Largest wasm stack of one call, in bytes.
+    pub stack_limit_bytes: usize,
+    /// Period of the engine's epoch ticker, in milliseconds.
+    pub epoch_tick_ms: u64,
+    /// Wall-time backstop of one call, in milliseconds (rounded up to epoch
+    /// ticks). Fuel is the budget; this only catches what fuel cannot.
+    pub call_deadline_ms: u64,
+    /// Instances the pooling allocator keeps slots for: the most calls that
+    /// can run at once across all components.
+    pub max_concurrent_instances: u32,
+    /// Largest key a component may write through `kv`, in bytes.
+    pub kv_max_key_bytes: usize,
+    /// Largest value a component may write through `kv`, in bytes.
+    pub kv_max_value_bytes: usize,
+    /// Most `kv` writes and deletes one call may buffer.
+    pub kv_max_writes_per_call: usize,
+    /// Most events one call may emit.
+    pub max_events_per_call: usize,
+    /// Largest event payload, in bytes.
+    pub max_event_payload_bytes: usize,
+    /// Most log lines one call may write (through `log` or stdout/stderr);
+    /// the rest are counted and dropped.
+    pub max_log_lines_per_call: usize,
+    /// Bytes of stdout and stderr kept per call.
+    pub stdio_capture_bytes: usize,
+}
+
+impl Default for RuntimeLimits {
+    fn default() -> Self {
+        Self {
+            call_fuel: 50_000_000,
+            memory_limit_bytes: 32 * 1024 * 1024,
+            stack_limit_bytes: 512 * 1024,
+            epoch_tick_ms: 10,
+            call_deadline_ms: 500,
+            max_concurrent_instances: 256,
+            kv_max_key_bytes: 256,
+            kv_max_value_bytes: 64 * 1024,
+            kv_max_writes_per_call: 64,
+            max_events_per_call: 64,
+            max_event_payload_bytes: 16 * 1024,
+            max_log_lines_per_call: 64,
+            stdio_capture_bytes: 16 * 1024,
+        }
+    }
+}
+
+impl RuntimeLimits {
+    /// The call deadline in epoch ticks (at least one).
+    pub fn deadline_ticks(&self) -> u64 {
+        self.call_deadline_ms
+            .div_ceil(self.epoch_tick_ms.max(1))
+            .max(1)
+    }
+}
+
+/// Thresholds of a component's circuit breaker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BreakerConfig {
+    /// Consecutive failures (traps, fuel, deadline, memory, stack) that open
+    /// the breaker.
+    pub failure_threshold: u32,
+    /// How long an open breaker fails fast before letting one probe through,
+    /// in milliseconds.
+    pub open_ms: u64,
+    /// Successful probes in half-open needed to close again.
+    pub half_open_successes: u32,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            open_ms: 10_000,
+            half_open_successes: 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        let config: Config = toml::from_str("").expect("empty config parses");
+        assert_eq!(config.runtime.call_fuel, RuntimeLimits::default().call_fuel);
+        assert_eq!(config.default_game, crate::DEFAULT_GAME);
+    }
+
+    #[test]
+    fn an_unknown_knob_is_refused() {
+        let err = toml::from_str::<Config>("[runtime]\nfuel = 3").unwrap_err();
+        assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn the_deadline_rounds_up_to_whole_ticks() {
+        let limits = RuntimeLimits {
+            epoch_tick_ms: 10,
+            call_deadline_ms: 25,
+            ..RuntimeLimits::default()
+        };
+        assert_eq!(limits.deadline_ticks(), 3);
+    }
+}

@@ -1,0 +1,24 @@
+//! idempo's host: runs game rules as sandboxed WebAssembly components that
+//! an operator can replace while the game runs.
+//!
+//! Map:
+//! - [`config`]: the one typed configuration, with defaults that run;
+//! - [`runtime`]: the component runtime: engine, sandbox, host imports,
+//!   registry with hot swap and pinning, breakers, artifact cache;
+//! - [`admin`]: the operator's HTTP API (upload, activate, roll back,
+//!   breakers), guarded by the operator token;
+//! - [`server`]: the HTTP server: web pages, health, admin API.
+//!
+//! A call into a component: a caller takes a version from the registry
+//! ([`runtime::Runtime::active`], or a pinned one), calls a typed entry point
+//! ([`runtime::Runtime::combat_resolve`], ...) which runs it in a fresh store
+//! ([`runtime::call`]), and commits the returned [`runtime::Effects`] itself.
+
+pub mod admin;
+pub mod config;
+pub mod problem;
+pub mod runtime;
+pub mod server;
+
+/// The game a default install serves.
+pub const DEFAULT_GAME: &str = "default";

@@ -1,0 +1,89 @@
+//! `idempo`: starts the host with the components of a directory on the
+//! embedded backend, and serves the web arena and the admin API.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Parser;
+use idempo_host::config::Config;
+use idempo_host::runtime::{Runtime, RuntimeOptions};
+use idempo_host::server::{self, AppState};
+
+/// The idempo game host.
+#[derive(Debug, Parser)]
+#[command(name = "idempo", version)]
+struct Args {
+    /// A TOML configuration file; every knob has a default.
+    #[arg(long, env = "IDEMPO_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on (overrides the file).
+    #[arg(long, env = "IDEMPO_LISTEN")]
+    listen: Option<std::net::SocketAddr>,
+    /// Directory of components to load at start, as `<world>/<name>@<version>.wasm`.
+    #[arg(long, env = "IDEMPO_COMPONENTS_DIR")]
+    components_dir: Option<PathBuf>,
+    /// Data directory (uploads, compiled artifacts, registry state).
+    #[arg(long, env = "IDEMPO_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Web pages served at `/`.
+    #[arg(long, env = "IDEMPO_WEB_DIR")]
+    web_dir: Option<PathBuf>,
+    /// The operator token guarding the admin API.
+    #[arg(long, env = "IDEMPO_OPERATOR_TOKEN", hide_env_values = true)]
+    operator_token: Option<String>,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,wasmtime=warn,cranelift=warn".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let mut config = match &args.config {
+        Some(path) => Config::from_toml_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(v) = args.listen {
+        config.listen = v;
+    }
+    if let Some(v) = args.components_dir {
+        config.components_dir = v;
+    }
+    if let Some(v) = args.data_dir {
+        config.data_dir = v;
+    }
+    if let Some(v) = args.web_dir {
+        config.web_dir = v;
+    }
+    if let Some(v) = args.operator_token {
+        config.operator_token = v;
+    }
+    if config.operator_token == Config::default().operator_token {
+        tracing::warn!(
+            "using the development operator token; set IDEMPO_OPERATOR_TOKEN in production"
+        );
+    }
+
+    let runtime = Runtime::new(RuntimeOptions {
+        limits: config.runtime.clone(),
+        breaker: config.breaker.clone(),
+        data_dir: Some(config.data_dir.clone()),
+    })?;
+    let reports = runtime.boot(&config.default_game, &config.components_dir)?;
+    for r in &reports {
+        tracing::info!(game = %r.game, world = %r.world, component = %r.name, version = %r.version, origin = ?r.origin, "component loaded");
+    }
+    if reports.is_empty() {
+        tracing::warn!(dir = %config.components_dir.display(), "no components found; build them with the README's first command");
+    }
+    let state = Arc::new(AppState {
+        config,
+        runtime: Arc::new(runtime),
+    });
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(server::serve(state))
+}

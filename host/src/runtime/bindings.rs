@@ -1,0 +1,72 @@
+//! Host-side bindings of the WIT contracts in `wit/` (package `idempo:game`).
+//!
+//! The host imports (`log`, `clock`, `rng`, `kv`, `events`) and the shared
+//! `types` are generated once and reused by the three worlds, so a world adds
+//! only its exports. Every generated type derives serde, which is how the
+//! SDK's scenario files, the admin API and the durable logs spell them.
+
+/// The imports every world is granted.
+pub mod host {
+    wasmtime::component::bindgen!({
+        world: "host-api",
+        path: "../wit",
+        additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
+    });
+}
+
+/// The combat world, and the shared `types` interface.
+pub mod combat {
+    wasmtime::component::bindgen!({
+        world: "combat-world",
+        path: "../wit",
+        additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
+        with: {
+            "idempo:game/log": crate::runtime::bindings::host::idempo::game::log,
+            "idempo:game/clock": crate::runtime::bindings::host::idempo::game::clock,
+            "idempo:game/rng": crate::runtime::bindings::host::idempo::game::rng,
+            "idempo:game/kv": crate::runtime::bindings::host::idempo::game::kv,
+            "idempo:game/events": crate::runtime::bindings::host::idempo::game::events,
+        },
+    });
+}
+
+/// The rewards world.
+pub mod rewards {
+    wasmtime::component::bindgen!({
+        world: "rewards-world",
+        path: "../wit",
+        additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
+        with: {
+            "idempo:game/types": crate::runtime::bindings::combat::idempo::game::types,
+            "idempo:game/log": crate::runtime::bindings::host::idempo::game::log,
+            "idempo:game/clock": crate::runtime::bindings::host::idempo::game::clock,
+            "idempo:game/rng": crate::runtime::bindings::host::idempo::game::rng,
+            "idempo:game/kv": crate::runtime::bindings::host::idempo::game::kv,
+            "idempo:game/events": crate::runtime::bindings::host::idempo::game::events,
+        },
+    });
+}
+
+/// The market world.
+pub mod market {
+    wasmtime::component::bindgen!({
+        world: "market-world",
+        path: "../wit",
+        additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
+        with: {
+            "idempo:game/types": crate::runtime::bindings::combat::idempo::game::types,
+            "idempo:game/log": crate::runtime::bindings::host::idempo::game::log,
+            "idempo:game/clock": crate::runtime::bindings::host::idempo::game::clock,
+            "idempo:game/rng": crate::runtime::bindings::host::idempo::game::rng,
+            "idempo:game/kv": crate::runtime::bindings::host::idempo::game::kv,
+            "idempo:game/events": crate::runtime::bindings::host::idempo::game::events,
+        },
+    });
+}
+
+/// The arena's shared vocabulary (`idempo:game/types`).
+pub use combat::idempo::game::types;
+/// The market interface's own records.
+pub use market::exports::idempo::game::market as market_api;
+/// The rewards interface's own records.
+pub use rewards::exports::idempo::game::rewards as rewards_api;

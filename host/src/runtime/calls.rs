@@ -1,0 +1,170 @@
+//! Typed calls, one per export of each world.
+//!
+//! Each takes the component version to run (the active one, or a pinned
+//! one) and a [`CallContext`], and returns the export's value with the
+//! effects to commit. A component of the wrong world is refused with
+//! [`CallError::Instantiation`], never a panic.
+
+use std::sync::Arc;
+
+use wasmtime::Store;
+
+use super::Runtime;
+use super::bindings::{combat, market, rewards};
+use super::bindings::{market_api, rewards_api, types};
+use super::call::CallOutput;
+use super::error::CallError;
+use super::host_api::{CallContext, CallState};
+use super::registry::LoadedComponent;
+use super::world::WorldPre;
+
+fn wrong_world(expected: &str) -> wasmtime::Error {
+    wasmtime::Error::msg(format!("not a {expected} component"))
+}
+
+impl Runtime {
+    fn with_combat<R>(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        f: impl FnOnce(&combat::CombatWorld, &mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<CallOutput<R>, CallError> {
+        self.invoke(c, ctx, |pre, store| {
+            let WorldPre::Combat(pre) = pre else {
+                return Err(wrong_world("combat"));
+            };
+            let instance = pre.instantiate(&mut *store)?;
+            f(&instance, store)
+        })
+    }
+
+    fn with_rewards<R>(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        f: impl FnOnce(&rewards::RewardsWorld, &mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<CallOutput<R>, CallError> {
+        self.invoke(c, ctx, |pre, store| {
+            let WorldPre::Rewards(pre) = pre else {
+                return Err(wrong_world("rewards"));
+            };
+            let instance = pre.instantiate(&mut *store)?;
+            f(&instance, store)
+        })
+    }
+
+    fn with_market<R>(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        f: impl FnOnce(&market::MarketWorld, &mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<CallOutput<R>, CallError> {
+        self.invoke(c, ctx, |pre, store| {
+            let WorldPre::Market(pre) = pre else {
+                return Err(wrong_world("market"));
+            };
+            let instance = pre.instantiate(&mut *store)?;
+            f(&instance, store)
+        })
+    }
+
+    /// combat.setup
+    pub fn combat_setup(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        match_id: &str,
+        config: types::MatchConfig,
+        players: &[String],
+        seed: u64,
+    ) -> Result<CallOutput<Result<types::MatchState, String>>, CallError> {
+        self.with_combat(c, ctx, |i, s| {
+            i.idempo_game_combat()
+                .call_setup(s, match_id, config, players, seed)
+        })
+    }
+
+    /// combat.resolve
+    pub fn combat_resolve(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        state: &types::MatchState,
+        action: &types::Action,
+    ) -> Result<CallOutput<types::Resolution>, CallError> {
+        self.with_combat(c, ctx, |i, s| {
+            i.idempo_game_combat().call_resolve(s, state, action)
+        })
+    }
+
+    /// combat.tick
+    pub fn combat_tick(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        state: &types::MatchState,
+        now_ms: u64,
+    ) -> Result<CallOutput<types::TickOutcome>, CallError> {
+        self.with_combat(c, ctx, |i, s| {
+            i.idempo_game_combat().call_tick(s, state, now_ms)
+        })
+    }
+
+    /// combat.finished
+    pub fn combat_finished(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        match_id: &str,
+        state: &types::MatchState,
+    ) -> Result<CallOutput<Option<types::MatchResult>>, CallError> {
+        self.with_combat(c, ctx, |i, s| {
+            i.idempo_game_combat().call_finished(s, match_id, state)
+        })
+    }
+
+    /// rewards.grants
+    pub fn rewards_grants(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        result: &types::MatchResult,
+    ) -> Result<CallOutput<Vec<rewards_api::Grant>>, CallError> {
+        self.with_rewards(c, ctx, |i, s| {
+            i.idempo_game_rewards().call_grants(s, result)
+        })
+    }
+
+    /// market.validate-listing
+    pub fn market_validate_listing(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        listing: &market_api::Listing,
+    ) -> Result<CallOutput<Result<(), String>>, CallError> {
+        self.with_market(c, ctx, |i, s| {
+            i.idempo_game_market().call_validate_listing(s, listing)
+        })
+    }
+
+    /// market.quote-trade
+    pub fn market_quote_trade(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        trade: &market_api::Trade,
+    ) -> Result<CallOutput<Result<market_api::Quote, String>>, CallError> {
+        self.with_market(c, ctx, |i, s| {
+            i.idempo_game_market().call_quote_trade(s, trade)
+        })
+    }
+
+    /// market.recipes
+    pub fn market_recipes(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+    ) -> Result<CallOutput<Vec<market_api::Recipe>>, CallError> {
+        self.with_market(c, ctx, |i, s| i.idempo_game_market().call_recipes(s))
+    }
+}

@@ -1,0 +1,325 @@
+//! The registry: which components exist in which game, which versions are
+//! loaded, which one is active, and who changed that when.
+//!
+//! A [`ComponentSlot`] is one component (game + name) of one world. It holds
+//! every loaded version and an atomic pointer to the active one.
+//!
+//! Guarantees (DESIGN.md, "Hot swap"):
+//! - activation swaps one `Arc` under a lock: a call that already took the
+//!   active version keeps it to the end, a call that starts after sees the
+//!   new one, and no call sees a half-swapped slot;
+//! - versions are never unloaded, so a pinned caller (a running match)
+//!   keeps its version for as long as it holds it, and rollback is one call;
+//! - every activation and rollback is recorded with who, when, from and to.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::{Mutex, RwLock};
+use semver::Version;
+use serde::{Deserialize, Serialize};
+
+use super::World;
+use super::breaker::{Breaker, BreakerSnapshot, unix_ms};
+use super::cache::Origin;
+use super::error::RegistryError;
+use super::world::WorldPre;
+
+/// One loaded, validated, compiled component version.
+pub struct LoadedComponent {
+    pub game: String,
+    pub name: String,
+    pub world: World,
+    pub version: Version,
+    /// sha-256 of the component's bytes, hex.
+    pub hash: String,
+    pub origin: Origin,
+    pub loaded_at_unix_ms: u64,
+    pub(super) pre: WorldPre,
+    pub breaker: Breaker,
+    pub stats: CallStats,
+}
+
+impl LoadedComponent {
+    /// `name@version`, as errors and logs name a component.
+    pub fn label(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
+
+/// Counters of one component version's calls.
+#[derive(Default)]
+pub struct CallStats {
+    pub calls: AtomicU64,
+    pub fuel_used: AtomicU64,
+    pub duration_us: AtomicU64,
+    failures: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl CallStats {
+    pub(super) fn record(&self, fuel: u64, duration_us: u64, failure: Option<&'static str>) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.fuel_used.fetch_add(fuel, Ordering::Relaxed);
+        self.duration_us.fetch_add(duration_us, Ordering::Relaxed);
+        if let Some(kind) = failure {
+            *self.failures.lock().entry(kind).or_default() += 1;
+        }
+    }
+
+    /// Failures so far, by kind.
+    pub fn failures(&self) -> BTreeMap<&'static str, u64> {
+        self.failures.lock().clone()
+    }
+}
+
+/// A change of the active version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activation {
+    pub component: String,
+    pub kind: ActivationKind,
+    pub from: Option<Version>,
+    pub to: Version,
+    pub by: String,
+    pub at_unix_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActivationKind {
+    Activate,
+    Rollback,
+}
+
+/// One component of a game: its versions and the active one.
+pub struct ComponentSlot {
+    pub game: String,
+    pub name: String,
+    pub world: World,
+    versions: RwLock<BTreeMap<Version, Arc<LoadedComponent>>>,
+    active: RwLock<Option<Arc<LoadedComponent>>>,
+    history: Mutex<Vec<Activation>>,
+}
+
+impl ComponentSlot {
+    fn new(game: &str, name: &str, world: World) -> Self {
+        Self {
+            game: game.into(),
+            name: name.into(),
+            world,
+            versions: RwLock::new(BTreeMap::new()),
+            active: RwLock::new(None),
+            history: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The active version, taken for one call or pinned for longer.
+    pub fn active(&self) -> Result<Arc<LoadedComponent>, RegistryError> {
+        self.active
+            .read()
+            .clone()
+            .ok_or_else(|| RegistryError::NoActiveVersion {
+                name: self.name.clone(),
+            })
+    }
+
+    /// A given version, whether active or not.
+    pub fn version(&self, version: &Version) -> Result<Arc<LoadedComponent>, RegistryError> {
+        let versions = self.versions.read();
+        versions
+            .get(version)
+            .cloned()
+            .ok_or_else(|| RegistryError::UnknownVersion {
+                name: self.name.clone(),
+                version: version.clone(),
+                loaded: versions
+                    .keys()
+                    .map(Version::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    pub fn versions(&self) -> Vec<Arc<LoadedComponent>> {
+        self.versions.read().values().cloned().collect()
+    }
+
+    pub fn history(&self) -> Vec<Activation> {
+        self.history.lock().clone()
+    }
+
+    pub(super) fn insert(&self, loaded: Arc<LoadedComponent>) -> Result<(), RegistryError> {
+        let mut versions = self.versions.write();
+        if let Some(existing) = versions.get(&loaded.version)
+            && existing.hash != loaded.hash
+        {
+            return Err(RegistryError::VersionConflict {
+                name: self.name.clone(),
+                version: loaded.version.clone(),
+                existing: existing.hash.clone(),
+            });
+        }
+        versions.entry(loaded.version.clone()).or_insert(loaded);
+        Ok(())
+    }
+
+    /// Makes `version` the active one; records who did it.
+    pub(super) fn activate(
+        &self,
+        version: &Version,
+        by: &str,
+        kind: ActivationKind,
+    ) -> Result<Activation, RegistryError> {
+        let next = self.version(version)?;
+        let mut history = self.history.lock();
+        let mut active = self.active.write();
+        let from = active.as_ref().map(|a| a.version.clone());
+        *active = Some(next);
+        let record = Activation {
+            component: self.name.clone(),
+            kind,
+            from,
+            to: version.clone(),
+            by: by.into(),
+            at_unix_ms: unix_ms(),
+        };
+        history.push(record.clone());
+        Ok(record)
+    }
+
+    /// The version active before the current one, per the history.
+    pub(super) fn rollback_target(&self) -> Result<Version, RegistryError> {
+        let current = self.active()?.version.clone();
+        self.history
+            .lock()
+            .iter()
+            .rev()
+            .find(|a| a.to == current)
+            .and_then(|a| a.from.clone())
+            .ok_or_else(|| RegistryError::NothingToRollBack {
+                name: self.name.clone(),
+            })
+    }
+
+    /// Replaces the history, when the registry's state is read back at start.
+    pub(super) fn restore_history(&self, history: Vec<Activation>) {
+        *self.history.lock() = history;
+    }
+
+    pub fn summary(&self) -> SlotSummary {
+        let active = self.active.read().as_ref().map(|a| a.version.clone());
+        SlotSummary {
+            game: self.game.clone(),
+            name: self.name.clone(),
+            world: self.world,
+            active,
+            versions: self
+                .versions()
+                .iter()
+                .map(|v| VersionSummary {
+                    version: v.version.clone(),
+                    hash: v.hash.clone(),
+                    origin: v.origin,
+                    loaded_at_unix_ms: v.loaded_at_unix_ms,
+                    calls: v.stats.calls.load(Ordering::Relaxed),
+                    failures: v.stats.failures(),
+                    fuel_used: v.stats.fuel_used.load(Ordering::Relaxed),
+                    duration_us: v.stats.duration_us.load(Ordering::Relaxed),
+                    breaker: v.breaker.snapshot(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What the admin API shows of a component.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotSummary {
+    pub game: String,
+    pub name: String,
+    pub world: World,
+    pub active: Option<Version>,
+    pub versions: Vec<VersionSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionSummary {
+    pub version: Version,
+    pub hash: String,
+    pub origin: Origin,
+    pub loaded_at_unix_ms: u64,
+    pub calls: u64,
+    pub failures: BTreeMap<&'static str, u64>,
+    pub fuel_used: u64,
+    pub duration_us: u64,
+    pub breaker: BreakerSnapshot,
+}
+
+/// All components of all games.
+#[derive(Default)]
+pub struct Registry {
+    slots: RwLock<BTreeMap<(String, String), Arc<ComponentSlot>>>,
+}
+
+impl Registry {
+    pub fn slot(&self, game: &str, name: &str) -> Result<Arc<ComponentSlot>, RegistryError> {
+        self.slots
+            .read()
+            .get(&(game.to_owned(), name.to_owned()))
+            .cloned()
+            .ok_or_else(|| RegistryError::UnknownComponent {
+                game: game.into(),
+                name: name.into(),
+            })
+    }
+
+    /// The slot for `name`, made if new; refuses a world change.
+    pub(super) fn slot_for(
+        &self,
+        game: &str,
+        name: &str,
+        world: World,
+    ) -> Result<Arc<ComponentSlot>, RegistryError> {
+        let mut slots = self.slots.write();
+        let slot = slots
+            .entry((game.to_owned(), name.to_owned()))
+            .or_insert_with(|| Arc::new(ComponentSlot::new(game, name, world)));
+        if slot.world != world {
+            return Err(RegistryError::WorldMismatch {
+                name: name.into(),
+                existing: slot.world,
+                requested: world,
+            });
+        }
+        Ok(slot.clone())
+    }
+
+    pub fn slots(&self, game: &str) -> Vec<Arc<ComponentSlot>> {
+        self.slots
+            .read()
+            .iter()
+            .filter(|((g, _), _)| g == game)
+            .map(|(_, s)| s.clone())
+            .collect()
+    }
+
+    pub fn games(&self) -> Vec<String> {
+        let mut games: Vec<String> = self.slots.read().keys().map(|(g, _)| g.clone()).collect();
+        games.dedup();
+        games
+    }
+}
+
+/// Checks a component name: 1-64 of `a-z 0-9 - _`.
+pub fn check_name(name: &str) -> Result<(), RegistryError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(RegistryError::BadName { name: name.into() })
+    }
+}

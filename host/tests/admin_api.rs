@@ -1,0 +1,217 @@
+//! The admin API over real HTTP: the operator token guards it, uploads are
+//! validated (a mismatch is a 422 problem and changes nothing), activation
+//! and rollback are one call each, breakers are visible.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use idempo_host::config::Config;
+use idempo_host::runtime::World;
+use idempo_host::server::{self, AppState};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const TOKEN: &str = "test-operator-token";
+
+async fn host() -> String {
+    let rt = runtime();
+    load(&rt, World::Combat, "classic", "1.0.0", "combat_classic");
+    let state = Arc::new(AppState {
+        config: Config {
+            operator_token: TOKEN.into(),
+            ..Config::default()
+        },
+        runtime: Arc::new(rt),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(server::serve_on(listener, state));
+    base
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn active_version(base: &str) -> Value {
+    let list: Value = client()
+        .get(format!("{base}/admin/v1/games/default/components"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "classic")
+        .map(|c| c["active"].clone())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn without_the_operator_token_nothing_is_served() {
+    let base = host().await;
+    for token in [None, Some("a-player-token")] {
+        let mut request = client().get(format!("{base}/admin/v1/games/default/components"));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_operator_uploads_activates_and_rolls_back_a_combat_version() {
+    let base = host().await;
+    let upload = client()
+        .put(format!(
+            "{base}/admin/v1/games/default/components/classic/versions/1.1.0?world=combat"
+        ))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/wasm")
+        .body(wasm("combat_classic_v2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), StatusCode::CREATED);
+    let report: Value = upload.json().await.unwrap();
+    assert_eq!(report["origin"], "compiled");
+    assert_eq!(
+        active_version(&base).await,
+        "1.0.0",
+        "uploading does not activate by itself"
+    );
+
+    let activated: Value = client()
+        .post(format!(
+            "{base}/admin/v1/games/default/components/classic/activate"
+        ))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "version": "1.1.0" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (activated["from"].as_str(), activated["to"].as_str()),
+        (Some("1.0.0"), Some("1.1.0"))
+    );
+    assert_eq!(activated["by"], "operator");
+    assert_eq!(active_version(&base).await, "1.1.0");
+
+    let rolled: Value = client()
+        .post(format!(
+            "{base}/admin/v1/games/default/components/classic/rollback"
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rolled["kind"], "rollback");
+    assert_eq!(active_version(&base).await, "1.0.0");
+
+    let detail: Value = client()
+        .get(format!("{base}/admin/v1/games/default/components/classic"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["history"].as_array().unwrap().len(), 3);
+
+    let breakers: Value = client()
+        .get(format!("{base}/admin/v1/games/default/breakers"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        breakers
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["state"] == "closed")
+    );
+}
+
+#[tokio::test]
+async fn a_mismatched_upload_is_a_422_problem_and_the_active_version_stays() {
+    let base = host().await;
+    let response = client()
+        .put(format!("{base}/admin/v1/games/default/components/classic/versions/9.0.0?world=combat&activate=true"))
+        .bearer_auth(TOKEN)
+        .body(wasm("market_standard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = response.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("idempo:game/combat"),
+        "{problem}"
+    );
+    assert_eq!(active_version(&base).await, "1.0.0");
+}
+
+#[tokio::test]
+async fn garbage_and_bad_versions_get_clear_errors() {
+    let base = host().await;
+    let garbage = client()
+        .put(format!(
+            "{base}/admin/v1/games/default/components/classic/versions/2.0.0?world=combat"
+        ))
+        .bearer_auth(TOKEN)
+        .body("not wasm at all")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_version = client()
+        .post(format!(
+            "{base}/admin/v1/games/default/components/classic/activate"
+        ))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "version": "latest" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_version.status(), StatusCode::BAD_REQUEST);
+    let unknown = client()
+        .post(format!(
+            "{base}/admin/v1/games/default/components/classic/activate"
+        ))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "version": "7.7.7" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(active_version(&base).await, "1.0.0");
+}

@@ -1,0 +1,104 @@
+//! Shared fixtures of the host's integration tests: built components, a
+//! runtime with test limits, call contexts.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use idempo_host::config::RuntimeLimits;
+use idempo_host::runtime::bindings::types;
+use idempo_host::runtime::{
+    CallContext, KvScope, NoState, Runtime, RuntimeOptions, StateView, World,
+};
+use semver::Version;
+
+pub const GAME: &str = "default";
+
+/// Bytes of a component built by the test command into
+/// `target/wasm32-wasip2/release/<crate>.wasm`.
+pub fn wasm(crate_name: &str) -> Vec<u8> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target
+        .join("wasm32-wasip2/release")
+        .join(format!("{crate_name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "component {} is not built ({e}); the README's test command builds it (cd components && cargo build --release)",
+            path.display()
+        )
+    })
+}
+
+pub fn runtime_with(limits: RuntimeLimits) -> Runtime {
+    Runtime::new(RuntimeOptions {
+        limits,
+        ..RuntimeOptions::default()
+    })
+    .expect("runtime starts")
+}
+
+pub fn runtime() -> Runtime {
+    runtime_with(RuntimeLimits::default())
+}
+
+pub fn v(text: &str) -> Version {
+    Version::parse(text).expect("version")
+}
+
+/// Loads `crate_name`'s wasm as component `name@version`.
+pub fn load(rt: &Runtime, world: World, name: &str, version: &str, crate_name: &str) {
+    rt.load(GAME, world, name, v(version), &wasm(crate_name), false)
+        .unwrap_or_else(|e| panic!("{crate_name} loads: {e}"));
+}
+
+pub fn ctx(now_ms: u64, seed: u64) -> CallContext {
+    CallContext {
+        now_ms,
+        seed,
+        state: StateView {
+            reader: Arc::new(NoState),
+            scope: KvScope {
+                game: GAME.into(),
+                component: "test".into(),
+            },
+        },
+    }
+}
+
+pub fn match_config() -> types::MatchConfig {
+    types::MatchConfig {
+        width: 12,
+        height: 12,
+        duration_ms: 180_000,
+        tick_ms: 1_000,
+        initial_resources: 4,
+    }
+}
+
+pub fn action(id: &str, actor: &str, kind: types::ActionKind, at_ms: u64) -> types::Action {
+    types::Action {
+        id: id.into(),
+        actor: actor.into(),
+        kind,
+        stamped: false,
+        at_ms,
+    }
+}
+
+/// Sets up a two-player match on the active version of `name`.
+pub fn setup(rt: &Runtime, name: &str, seed: u64) -> types::MatchState {
+    let combat = rt.active(GAME, name).expect("active");
+    rt.combat_setup(
+        &combat,
+        ctx(0, seed),
+        "m1",
+        match_config(),
+        &["ann".into(), "bob".into()],
+        seed,
+    )
+    .expect("setup call")
+    .value
+    .expect("setup accepted")
+}
