@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use idempo_host::runtime::bindings::types::{self, ActionKind};
 use idempo_host::runtime::{Runtime, RuntimeOptions, World};
 
-#[path = "common.rs"]
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 /// A four-fighter match where ann stands next to bob, so the attack lands.
@@ -18,8 +18,8 @@ fn component_input(rt: &Runtime) -> (types::MatchState, types::Action) {
             &classic,
             common::ctx(0, 9),
             "bench",
-            common::config(),
-            &common::players(),
+            common::match_config(),
+            &players(),
             9,
         )
         .unwrap()
@@ -50,7 +50,7 @@ fn native_input() -> (arena_rules::MatchState, arena_rules::Action) {
     };
     let mut dice = arena_rules::SplitMix64::new(9);
     let mut state = arena_rules::Rules::CLASSIC
-        .setup(config, &common::players(), &mut dice)
+        .setup(config, &players(), &mut dice)
         .unwrap();
     let ann = state.fighters[0].pos;
     state.fighters[1].pos = arena_rules::Pos {
@@ -121,6 +121,10 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+fn players() -> Vec<String> {
+    ["ann", "bob", "cid", "dee"].map(String::from).to_vec()
 }
 
 criterion_group!(benches, bench);

@@ -9,7 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use idempo_host::runtime::{Runtime, RuntimeOptions, World};
 use semver::Version;
 
-#[path = "common.rs"]
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 fn publish_and_serve(rt: &Runtime, bytes: &[u8], version: Version) {
@@ -30,8 +30,8 @@ fn publish_and_serve(rt: &Runtime, bytes: &[u8], version: Version) {
             &classic,
             common::ctx(0, 1),
             "m",
-            common::config(),
-            &common::players(),
+            common::match_config(),
+            &players(),
             1,
         )
         .unwrap();
@@ -74,6 +74,10 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+fn players() -> Vec<String> {
+    ["ann", "bob", "cid", "dee"].map(String::from).to_vec()
 }
 
 criterion_group!(benches, bench);

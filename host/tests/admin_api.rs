@@ -35,16 +35,31 @@ fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// An operator's call: method, path under the host, optional JSON body.
+async fn operator(
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = client().request(method, url).bearer_auth(TOKEN);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(url: String) -> Value {
+    operator(reqwest::Method::GET, url, None).await.1
+}
+
+async fn post(url: String, body: Option<Value>) -> (StatusCode, Value) {
+    operator(reqwest::Method::POST, url, body).await
+}
+
 async fn active_version(base: &str) -> Value {
-    let list: Value = client()
-        .get(format!("{base}/admin/v1/games/default/components"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = get(format!("{base}/admin/v1/games/default/components")).await;
     list.as_array()
         .unwrap()
         .iter()
@@ -92,18 +107,12 @@ async fn an_operator_uploads_activates_and_rolls_back_a_combat_version() {
         "uploading does not activate by itself"
     );
 
-    let activated: Value = client()
-        .post(format!(
-            "{base}/admin/v1/games/default/components/classic/activate"
-        ))
-        .bearer_auth(TOKEN)
-        .json(&serde_json::json!({ "version": "1.1.0" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let classic = format!("{base}/admin/v1/games/default/components/classic");
+    let (_, activated) = post(
+        format!("{classic}/activate"),
+        Some(serde_json::json!({ "version": "1.1.0" })),
+    )
+    .await;
     assert_eq!(
         (activated["from"].as_str(), activated["to"].as_str()),
         (Some("1.0.0"), Some("1.1.0"))
@@ -111,40 +120,14 @@ async fn an_operator_uploads_activates_and_rolls_back_a_combat_version() {
     assert_eq!(activated["by"], "operator");
     assert_eq!(active_version(&base).await, "1.1.0");
 
-    let rolled: Value = client()
-        .post(format!(
-            "{base}/admin/v1/games/default/components/classic/rollback"
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, rolled) = post(format!("{classic}/rollback"), None).await;
     assert_eq!(rolled["kind"], "rollback");
     assert_eq!(active_version(&base).await, "1.0.0");
 
-    let detail: Value = client()
-        .get(format!("{base}/admin/v1/games/default/components/classic"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail = get(classic).await;
     assert_eq!(detail["history"].as_array().unwrap().len(), 3);
 
-    let breakers: Value = client()
-        .get(format!("{base}/admin/v1/games/default/breakers"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let breakers = get(format!("{base}/admin/v1/games/default/breakers")).await;
     assert!(
         breakers
             .as_array()
@@ -193,25 +176,14 @@ async fn garbage_and_bad_versions_get_clear_errors() {
         .await
         .unwrap();
     assert_eq!(garbage.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let bad_version = client()
-        .post(format!(
-            "{base}/admin/v1/games/default/components/classic/activate"
-        ))
-        .bearer_auth(TOKEN)
-        .json(&serde_json::json!({ "version": "latest" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad_version.status(), StatusCode::BAD_REQUEST);
-    let unknown = client()
-        .post(format!(
-            "{base}/admin/v1/games/default/components/classic/activate"
-        ))
-        .bearer_auth(TOKEN)
-        .json(&serde_json::json!({ "version": "7.7.7" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let activate = format!("{base}/admin/v1/games/default/components/classic/activate");
+    let (status, _) = post(
+        activate.clone(),
+        Some(serde_json::json!({ "version": "latest" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = post(activate, Some(serde_json::json!({ "version": "7.7.7" }))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(active_version(&base).await, "1.0.0");
 }

@@ -14,54 +14,39 @@ pub mod host {
     });
 }
 
+/// Generates a world's bindings over the shared imports (and, with
+/// `shared_types`, over the `types` the combat world generated).
+macro_rules! world {
+    ($world:literal $(, $types:literal => $types_path:path)?) => {
+        wasmtime::component::bindgen!({
+            world: $world,
+            path: "../wit",
+            additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
+            with: {
+                $($types: $types_path,)?
+                "idempo:game/log": crate::runtime::bindings::host::idempo::game::log,
+                "idempo:game/clock": crate::runtime::bindings::host::idempo::game::clock,
+                "idempo:game/rng": crate::runtime::bindings::host::idempo::game::rng,
+                "idempo:game/kv": crate::runtime::bindings::host::idempo::game::kv,
+                "idempo:game/events": crate::runtime::bindings::host::idempo::game::events,
+            },
+        });
+    };
+}
+
 /// The combat world, and the shared `types` interface.
 pub mod combat {
-    wasmtime::component::bindgen!({
-        world: "combat-world",
-        path: "../wit",
-        additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
-        with: {
-            "idempo:game/log": crate::runtime::bindings::host::idempo::game::log,
-            "idempo:game/clock": crate::runtime::bindings::host::idempo::game::clock,
-            "idempo:game/rng": crate::runtime::bindings::host::idempo::game::rng,
-            "idempo:game/kv": crate::runtime::bindings::host::idempo::game::kv,
-            "idempo:game/events": crate::runtime::bindings::host::idempo::game::events,
-        },
-    });
+    world!("combat-world");
 }
 
 /// The rewards world.
 pub mod rewards {
-    wasmtime::component::bindgen!({
-        world: "rewards-world",
-        path: "../wit",
-        additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
-        with: {
-            "idempo:game/types": crate::runtime::bindings::combat::idempo::game::types,
-            "idempo:game/log": crate::runtime::bindings::host::idempo::game::log,
-            "idempo:game/clock": crate::runtime::bindings::host::idempo::game::clock,
-            "idempo:game/rng": crate::runtime::bindings::host::idempo::game::rng,
-            "idempo:game/kv": crate::runtime::bindings::host::idempo::game::kv,
-            "idempo:game/events": crate::runtime::bindings::host::idempo::game::events,
-        },
-    });
+    world!("rewards-world", "idempo:game/types" => crate::runtime::bindings::combat::idempo::game::types);
 }
 
 /// The market world.
 pub mod market {
-    wasmtime::component::bindgen!({
-        world: "market-world",
-        path: "../wit",
-        additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
-        with: {
-            "idempo:game/types": crate::runtime::bindings::combat::idempo::game::types,
-            "idempo:game/log": crate::runtime::bindings::host::idempo::game::log,
-            "idempo:game/clock": crate::runtime::bindings::host::idempo::game::clock,
-            "idempo:game/rng": crate::runtime::bindings::host::idempo::game::rng,
-            "idempo:game/kv": crate::runtime::bindings::host::idempo::game::kv,
-            "idempo:game/events": crate::runtime::bindings::host::idempo::game::events,
-        },
-    });
+    world!("market-world", "idempo:game/types" => crate::runtime::bindings::combat::idempo::game::types);
 }
 
 /// The arena's shared vocabulary (`idempo:game/types`).

@@ -18,52 +18,52 @@ use super::host_api::{CallContext, CallState};
 use super::registry::LoadedComponent;
 use super::world::WorldPre;
 
+/// A world's instance, made from its checked `Pre`.
+pub trait Instantiate: Sized {
+    fn instantiate(pre: &WorldPre, store: &mut Store<CallState>) -> wasmtime::Result<Self>;
+}
+
 fn wrong_world(expected: &str) -> wasmtime::Error {
     wasmtime::Error::msg(format!("not a {expected} component"))
 }
 
+impl Instantiate for combat::CombatWorld {
+    fn instantiate(pre: &WorldPre, store: &mut Store<CallState>) -> wasmtime::Result<Self> {
+        match pre {
+            WorldPre::Combat(pre) => pre.instantiate(store),
+            _ => Err(wrong_world("combat")),
+        }
+    }
+}
+
+impl Instantiate for rewards::RewardsWorld {
+    fn instantiate(pre: &WorldPre, store: &mut Store<CallState>) -> wasmtime::Result<Self> {
+        match pre {
+            WorldPre::Rewards(pre) => pre.instantiate(store),
+            _ => Err(wrong_world("rewards")),
+        }
+    }
+}
+
+impl Instantiate for market::MarketWorld {
+    fn instantiate(pre: &WorldPre, store: &mut Store<CallState>) -> wasmtime::Result<Self> {
+        match pre {
+            WorldPre::Market(pre) => pre.instantiate(store),
+            _ => Err(wrong_world("market")),
+        }
+    }
+}
+
 impl Runtime {
-    fn with_combat<R>(
+    /// Instantiates world `W` of `c` in a fresh store and runs `f` on it.
+    fn with<W: Instantiate, R>(
         &self,
         c: &Arc<LoadedComponent>,
         ctx: CallContext,
-        f: impl FnOnce(&combat::CombatWorld, &mut Store<CallState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&W, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<CallOutput<R>, CallError> {
         self.invoke(c, ctx, |pre, store| {
-            let WorldPre::Combat(pre) = pre else {
-                return Err(wrong_world("combat"));
-            };
-            let instance = pre.instantiate(&mut *store)?;
-            f(&instance, store)
-        })
-    }
-
-    fn with_rewards<R>(
-        &self,
-        c: &Arc<LoadedComponent>,
-        ctx: CallContext,
-        f: impl FnOnce(&rewards::RewardsWorld, &mut Store<CallState>) -> wasmtime::Result<R>,
-    ) -> Result<CallOutput<R>, CallError> {
-        self.invoke(c, ctx, |pre, store| {
-            let WorldPre::Rewards(pre) = pre else {
-                return Err(wrong_world("rewards"));
-            };
-            let instance = pre.instantiate(&mut *store)?;
-            f(&instance, store)
-        })
-    }
-
-    fn with_market<R>(
-        &self,
-        c: &Arc<LoadedComponent>,
-        ctx: CallContext,
-        f: impl FnOnce(&market::MarketWorld, &mut Store<CallState>) -> wasmtime::Result<R>,
-    ) -> Result<CallOutput<R>, CallError> {
-        self.invoke(c, ctx, |pre, store| {
-            let WorldPre::Market(pre) = pre else {
-                return Err(wrong_world("market"));
-            };
-            let instance = pre.instantiate(&mut *store)?;
+            let instance = W::instantiate(pre, store)?;
             f(&instance, store)
         })
     }
@@ -78,7 +78,7 @@ impl Runtime {
         players: &[String],
         seed: u64,
     ) -> Result<CallOutput<Result<types::MatchState, String>>, CallError> {
-        self.with_combat(c, ctx, |i, s| {
+        self.with(c, ctx, |i: &combat::CombatWorld, s| {
             i.idempo_game_combat()
                 .call_setup(s, match_id, config, players, seed)
         })
@@ -92,7 +92,7 @@ impl Runtime {
         state: &types::MatchState,
         action: &types::Action,
     ) -> Result<CallOutput<types::Resolution>, CallError> {
-        self.with_combat(c, ctx, |i, s| {
+        self.with(c, ctx, |i: &combat::CombatWorld, s| {
             i.idempo_game_combat().call_resolve(s, state, action)
         })
     }
@@ -105,7 +105,7 @@ impl Runtime {
         state: &types::MatchState,
         now_ms: u64,
     ) -> Result<CallOutput<types::TickOutcome>, CallError> {
-        self.with_combat(c, ctx, |i, s| {
+        self.with(c, ctx, |i: &combat::CombatWorld, s| {
             i.idempo_game_combat().call_tick(s, state, now_ms)
         })
     }
@@ -118,7 +118,7 @@ impl Runtime {
         match_id: &str,
         state: &types::MatchState,
     ) -> Result<CallOutput<Option<types::MatchResult>>, CallError> {
-        self.with_combat(c, ctx, |i, s| {
+        self.with(c, ctx, |i: &combat::CombatWorld, s| {
             i.idempo_game_combat().call_finished(s, match_id, state)
         })
     }
@@ -130,7 +130,7 @@ impl Runtime {
         ctx: CallContext,
         result: &types::MatchResult,
     ) -> Result<CallOutput<Vec<rewards_api::Grant>>, CallError> {
-        self.with_rewards(c, ctx, |i, s| {
+        self.with(c, ctx, |i: &rewards::RewardsWorld, s| {
             i.idempo_game_rewards().call_grants(s, result)
         })
     }
@@ -142,7 +142,7 @@ impl Runtime {
         ctx: CallContext,
         listing: &market_api::Listing,
     ) -> Result<CallOutput<Result<(), String>>, CallError> {
-        self.with_market(c, ctx, |i, s| {
+        self.with(c, ctx, |i: &market::MarketWorld, s| {
             i.idempo_game_market().call_validate_listing(s, listing)
         })
     }
@@ -154,7 +154,7 @@ impl Runtime {
         ctx: CallContext,
         trade: &market_api::Trade,
     ) -> Result<CallOutput<Result<market_api::Quote, String>>, CallError> {
-        self.with_market(c, ctx, |i, s| {
+        self.with(c, ctx, |i: &market::MarketWorld, s| {
             i.idempo_game_market().call_quote_trade(s, trade)
         })
     }
@@ -165,6 +165,8 @@ impl Runtime {
         c: &Arc<LoadedComponent>,
         ctx: CallContext,
     ) -> Result<CallOutput<Vec<market_api::Recipe>>, CallError> {
-        self.with_market(c, ctx, |i, s| i.idempo_game_market().call_recipes(s))
+        self.with(c, ctx, |i: &market::MarketWorld, s| {
+            i.idempo_game_market().call_recipes(s)
+        })
     }
 }

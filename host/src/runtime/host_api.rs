@@ -161,7 +161,7 @@ impl clock::Host for CallState {
 
 impl rng::Host for CallState {
     fn next_u64(&mut self) -> u64 {
-        self.rng.next()
+        self.rng.next_u64()
     }
 
     fn range(&mut self, low: u32, high: u32) -> u32 {
