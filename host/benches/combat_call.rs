@@ -12,7 +12,7 @@ mod common;
 
 /// A four-fighter match where ann stands next to bob, so the attack lands.
 fn component_input(rt: &Runtime) -> (types::MatchState, types::Action) {
-    let classic = rt.active("default", "classic").unwrap();
+    let classic = rt.active("default", World::Combat, "classic").unwrap();
     let mut state = rt
         .combat_setup(
             &classic,
@@ -78,7 +78,7 @@ fn bench(c: &mut Criterion) {
         false,
     )
     .unwrap();
-    let classic = rt.active("default", "classic").unwrap();
+    let classic = rt.active("default", World::Combat, "classic").unwrap();
     let (state, action) = component_input(&rt);
     let check = rt
         .combat_resolve(&classic, common::ctx(1_000, 1), &state, &action)

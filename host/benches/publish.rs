@@ -22,9 +22,9 @@ fn publish_and_serve(rt: &Runtime, bytes: &[u8], version: Version) {
         false,
     )
     .unwrap();
-    rt.activate("default", "classic", &version, "bench")
+    rt.activate("default", World::Combat, "classic", &version, "bench")
         .unwrap();
-    let classic = rt.active("default", "classic").unwrap();
+    let classic = rt.active("default", World::Combat, "classic").unwrap();
     let out = rt
         .combat_setup(
             &classic,

@@ -67,11 +67,6 @@ impl From<RegistryError> for Problem {
                 "invalid-component",
                 "Component does not match its world",
             ),
-            E::WorldMismatch { .. } => (
-                StatusCode::CONFLICT,
-                "world-mismatch",
-                "Component belongs to another world",
-            ),
             E::VersionConflict { .. } => (
                 StatusCode::CONFLICT,
                 "version-conflict",

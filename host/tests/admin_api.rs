@@ -90,7 +90,7 @@ async fn an_operator_uploads_activates_and_rolls_back_a_combat_version() {
     let base = host().await;
     let upload = client()
         .put(format!(
-            "{base}/admin/v1/games/default/components/classic/versions/1.1.0?world=combat"
+            "{base}/admin/v1/games/default/components/combat/classic/versions/1.1.0"
         ))
         .bearer_auth(TOKEN)
         .header("content-type", "application/wasm")
@@ -107,7 +107,7 @@ async fn an_operator_uploads_activates_and_rolls_back_a_combat_version() {
         "uploading does not activate by itself"
     );
 
-    let classic = format!("{base}/admin/v1/games/default/components/classic");
+    let classic = format!("{base}/admin/v1/games/default/components/combat/classic");
     let (_, activated) = post(
         format!("{classic}/activate"),
         Some(serde_json::json!({ "version": "1.1.0" })),
@@ -141,7 +141,9 @@ async fn an_operator_uploads_activates_and_rolls_back_a_combat_version() {
 async fn a_mismatched_upload_is_a_422_problem_and_the_active_version_stays() {
     let base = host().await;
     let response = client()
-        .put(format!("{base}/admin/v1/games/default/components/classic/versions/9.0.0?world=combat&activate=true"))
+        .put(format!(
+            "{base}/admin/v1/games/default/components/combat/classic/versions/9.0.0?activate=true"
+        ))
         .bearer_auth(TOKEN)
         .body(wasm("market_standard"))
         .send()
@@ -168,7 +170,7 @@ async fn garbage_and_bad_versions_get_clear_errors() {
     let base = host().await;
     let garbage = client()
         .put(format!(
-            "{base}/admin/v1/games/default/components/classic/versions/2.0.0?world=combat"
+            "{base}/admin/v1/games/default/components/combat/classic/versions/2.0.0"
         ))
         .bearer_auth(TOKEN)
         .body("not wasm at all")
@@ -176,7 +178,7 @@ async fn garbage_and_bad_versions_get_clear_errors() {
         .await
         .unwrap();
     assert_eq!(garbage.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let activate = format!("{base}/admin/v1/games/default/components/classic/activate");
+    let activate = format!("{base}/admin/v1/games/default/components/combat/classic/activate");
     let (status, _) = post(
         activate.clone(),
         Some(serde_json::json!({ "version": "latest" })),

@@ -79,16 +79,35 @@ fn a_restart_serves_what_was_uploaded_and_activated_before_it() {
             true,
         )
         .unwrap();
-    first.activate(GAME, "classic", &v("1.1.0"), "ops").unwrap();
+    first
+        .activate(GAME, World::Combat, "classic", &v("1.1.0"), "ops")
+        .unwrap();
     drop(first);
 
     let second = runtime_in(data.path());
     second.boot(GAME, shipped.path()).unwrap();
-    assert_eq!(second.active(GAME, "classic").unwrap().version, v("1.1.0"));
+    assert_eq!(
+        second
+            .active(GAME, World::Combat, "classic")
+            .unwrap()
+            .version,
+        v("1.1.0")
+    );
     assert_eq!(second.compiled_count(), 0);
-    let history = second.slot(GAME, "classic").unwrap().history();
+    let history = second
+        .slot(GAME, World::Combat, "classic")
+        .unwrap()
+        .history();
     assert_eq!(history.last().map(|a| a.by.as_str()), Some("ops"));
     // Rollback still knows where to go.
-    second.rollback(GAME, "classic", "ops").unwrap();
-    assert_eq!(second.active(GAME, "classic").unwrap().version, v("1.0.0"));
+    second
+        .rollback(GAME, World::Combat, "classic", "ops")
+        .unwrap();
+    assert_eq!(
+        second
+            .active(GAME, World::Combat, "classic")
+            .unwrap()
+            .version,
+        v("1.0.0")
+    );
 }

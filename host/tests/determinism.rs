@@ -9,7 +9,7 @@ use idempo_host::runtime::{Runtime, World};
 
 /// Plays a scripted match and returns every output as JSON.
 fn play(rt: &Runtime, seed: u64) -> Vec<String> {
-    let classic = rt.active(GAME, "classic").unwrap();
+    let classic = rt.active(GAME, World::Combat, "classic").unwrap();
     let mut state = setup(rt, "classic", seed);
     let mut log = vec![serde_json::to_string(&state).unwrap()];
     let script = [

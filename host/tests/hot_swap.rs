@@ -38,16 +38,22 @@ fn criticals(effects: &[Effect]) -> usize {
 #[test]
 fn the_first_version_loaded_is_active_until_an_operator_activates_another() {
     let rt = arena();
-    assert_eq!(rt.active(GAME, "classic").unwrap().version, v("1.0.0"));
+    assert_eq!(
+        rt.active(GAME, World::Combat, "classic").unwrap().version,
+        v("1.0.0")
+    );
     let record = rt
-        .activate(GAME, "classic", &v("1.1.0"), "ops@studio")
+        .activate(GAME, World::Combat, "classic", &v("1.1.0"), "ops@studio")
         .unwrap();
     assert_eq!(
         (record.from, record.to.clone()),
         (Some(v("1.0.0")), v("1.1.0"))
     );
     assert_eq!(record.by, "ops@studio");
-    assert_eq!(rt.active(GAME, "classic").unwrap().version, v("1.1.0"));
+    assert_eq!(
+        rt.active(GAME, World::Combat, "classic").unwrap().version,
+        v("1.1.0")
+    );
 }
 
 #[test]
@@ -55,7 +61,9 @@ fn a_swap_under_concurrent_calls_loses_no_call_and_mixes_no_versions() {
     let rt = Arc::new(arena());
     let state = Arc::new(face_to_face(&rt));
     let activated = Arc::new(AtomicBool::new(false));
-    let pinned = rt.pinned(GAME, "classic", &v("1.0.0")).unwrap();
+    let pinned = rt
+        .pinned(GAME, World::Combat, "classic", &v("1.0.0"))
+        .unwrap();
 
     let workers: Vec<_> = (0..4u64)
         .map(|w| {
@@ -69,7 +77,7 @@ fn a_swap_under_concurrent_calls_loses_no_call_and_mixes_no_versions() {
                     let component = if w == 0 {
                         pinned.clone()
                     } else {
-                        rt.active(GAME, "classic").unwrap()
+                        rt.active(GAME, World::Combat, "classic").unwrap()
                     };
                     let attack = action(
                         &format!("w{w}-{i}"),
@@ -94,7 +102,8 @@ fn a_swap_under_concurrent_calls_loses_no_call_and_mixes_no_versions() {
         .collect();
 
     std::thread::sleep(std::time::Duration::from_millis(30));
-    rt.activate(GAME, "classic", &v("1.1.0"), "ops").unwrap();
+    rt.activate(GAME, World::Combat, "classic", &v("1.1.0"), "ops")
+        .unwrap();
     activated.store(true, Ordering::SeqCst);
 
     let results: Vec<_> = workers
@@ -131,14 +140,18 @@ fn a_swap_under_concurrent_calls_loses_no_call_and_mixes_no_versions() {
 #[test]
 fn rollback_is_one_call_and_every_change_is_recorded() {
     let rt = arena();
-    rt.activate(GAME, "classic", &v("1.1.0"), "alice").unwrap();
-    let back = rt.rollback(GAME, "classic", "bob").unwrap();
+    rt.activate(GAME, World::Combat, "classic", &v("1.1.0"), "alice")
+        .unwrap();
+    let back = rt.rollback(GAME, World::Combat, "classic", "bob").unwrap();
     assert_eq!(
         (back.kind, back.from.clone(), back.to.clone()),
         (ActivationKind::Rollback, Some(v("1.1.0")), v("1.0.0"))
     );
-    assert_eq!(rt.active(GAME, "classic").unwrap().version, v("1.0.0"));
-    let history = rt.slot(GAME, "classic").unwrap().history();
+    assert_eq!(
+        rt.active(GAME, World::Combat, "classic").unwrap().version,
+        v("1.0.0")
+    );
+    let history = rt.slot(GAME, World::Combat, "classic").unwrap().history();
     let who: Vec<_> = history
         .iter()
         .map(|a| (a.by.as_str(), a.to.to_string()))
@@ -182,8 +195,14 @@ fn a_mismatched_upload_is_rejected_with_what_is_missing_and_the_active_version_s
         text.contains("idempo:game/combat"),
         "the error names the missing export: {text}"
     );
-    assert_eq!(rt.active(GAME, "classic").unwrap().version, v("1.0.0"));
-    assert!(rt.pinned(GAME, "classic", &v("2.0.0")).is_err());
+    assert_eq!(
+        rt.active(GAME, World::Combat, "classic").unwrap().version,
+        v("1.0.0")
+    );
+    assert!(
+        rt.pinned(GAME, World::Combat, "classic", &v("2.0.0"))
+            .is_err()
+    );
 }
 
 #[test]
@@ -206,20 +225,17 @@ fn the_same_version_with_other_content_is_refused() {
 }
 
 #[test]
-fn a_component_cannot_change_world() {
+fn components_of_different_worlds_may_share_a_name() {
     let rt = arena();
-    let err = rt
-        .load(
-            GAME,
-            World::Rewards,
-            "classic",
-            v("3.0.0"),
-            &wasm("rewards_standard"),
-            false,
-        )
-        .unwrap_err();
-    assert!(
-        matches!(err, RegistryError::WorldMismatch { .. }),
-        "{err:?}"
+    load(&rt, World::Rewards, "standard", "1.0.0", "rewards_standard");
+    load(&rt, World::Market, "standard", "1.0.0", "market_standard");
+    assert_eq!(
+        rt.active(GAME, World::Rewards, "standard").unwrap().world,
+        World::Rewards
     );
+    assert_eq!(
+        rt.active(GAME, World::Market, "standard").unwrap().world,
+        World::Market
+    );
+    assert!(rt.active(GAME, World::Combat, "standard").is_err());
 }

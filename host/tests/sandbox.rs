@@ -40,7 +40,7 @@ fn provoke_in(
     state: &MatchState,
     id: &str,
 ) -> (Result<Verdict, CallError>, Duration) {
-    let hostile = rt.active(GAME, "hostile").unwrap();
+    let hostile = rt.active(GAME, World::Combat, "hostile").unwrap();
     let started = Instant::now();
     let result = rt
         .combat_resolve(
@@ -54,7 +54,7 @@ fn provoke_in(
 }
 
 fn the_others_still_play(rt: &Runtime) {
-    let classic = rt.active(GAME, "classic").unwrap();
+    let classic = rt.active(GAME, World::Combat, "classic").unwrap();
     let state = setup(rt, "classic", 3);
     let out = rt
         .combat_resolve(
@@ -68,7 +68,7 @@ fn the_others_still_play(rt: &Runtime) {
 }
 
 fn fuel_within_budget(rt: &Runtime, budget: u64) {
-    let hostile = rt.active(GAME, "hostile").unwrap();
+    let hostile = rt.active(GAME, World::Combat, "hostile").unwrap();
     let calls = hostile
         .stats
         .calls
@@ -168,7 +168,7 @@ fn a_component_that_traps_on_every_call_opens_its_breaker_and_then_fails_fast() 
         "{result:?}"
     );
     assert!(took < Duration::from_secs(1));
-    let hostile = rt.active(GAME, "hostile").unwrap();
+    let hostile = rt.active(GAME, World::Combat, "hostile").unwrap();
     let snapshot = hostile.breaker.snapshot();
     assert_eq!(
         snapshot.state,
@@ -224,7 +224,7 @@ fn the_system_clock_reads_the_calls_logical_time() {
 #[test]
 fn stdout_and_stderr_go_to_the_components_log() {
     let rt = arena(limits());
-    let hostile = rt.active(GAME, "hostile").unwrap();
+    let hostile = rt.active(GAME, World::Combat, "hostile").unwrap();
     let state = setup(&rt, "hostile", 1);
     let out = rt
         .combat_resolve(
@@ -256,5 +256,8 @@ fn a_component_importing_something_not_granted_is_refused_at_load() {
         err.contains("evil:net/socket"),
         "the error names the import: {err}"
     );
-    assert!(rt.slot(GAME, "evil").is_err(), "nothing was registered");
+    assert!(
+        rt.slot(GAME, World::Combat, "evil").is_err(),
+        "nothing was registered"
+    );
 }

@@ -23,7 +23,9 @@ wit_bindgen::generate!({
 });
 
 use exports::idempo::game::combat::Guest;
-use idempo::game::types::{Action, MatchConfig, MatchResult, MatchState, Resolution, TickOutcome, Verdict, Zone, Pos};
+use idempo::game::types::{
+    Action, MatchConfig, MatchResult, MatchState, Pos, Resolution, TickOutcome, Verdict, Zone,
+};
 
 struct Hostile;
 
@@ -45,14 +47,22 @@ fn recurse(depth: u64) -> u64 {
 }
 
 impl Guest for Hostile {
-    fn setup(_match_id: String, config: MatchConfig, _players: Vec<String>, _seed: u64) -> Result<MatchState, String> {
+    fn setup(
+        _match_id: String,
+        config: MatchConfig,
+        _players: Vec<String>,
+        _seed: u64,
+    ) -> Result<MatchState, String> {
         Ok(MatchState {
             config,
             now_ms: 0,
             ticks: 0,
             fighters: Vec::new(),
             resources: Vec::new(),
-            zone: Zone { center: Pos { x: 0, y: 0 }, radius: 1 },
+            zone: Zone {
+                center: Pos { x: 0, y: 0 },
+                radius: 1,
+            },
             next_resource_id: 0,
             rules_data: Vec::new(),
         })
@@ -86,7 +96,13 @@ impl Guest for Hostile {
             "env" => {
                 let vars = std::env::vars().count();
                 let args = std::env::args().count();
-                reject(state, format!("env: vars={vars} args={args} home={:?}", std::env::var("HOME").ok()))
+                reject(
+                    state,
+                    format!(
+                        "env: vars={vars} args={args} home={:?}",
+                        std::env::var("HOME").ok()
+                    ),
+                )
             }
             "socket" => {
                 let tcp = std::net::TcpStream::connect("127.0.0.1:5432").map(|_| "connected");
@@ -113,11 +129,18 @@ impl Guest for Hostile {
     }
 
     fn tick(state: MatchState, _now_ms: u64) -> TickOutcome {
-        TickOutcome { effects: Vec::new(), state }
+        TickOutcome {
+            effects: Vec::new(),
+            state,
+        }
     }
 
     fn finished(match_id: String, _state: MatchState) -> Option<MatchResult> {
-        Some(MatchResult { match_id, placings: Vec::new(), duration_ms: 0 })
+        Some(MatchResult {
+            match_id,
+            placings: Vec::new(),
+            duration_ms: 0,
+        })
     }
 }
 

@@ -21,17 +21,20 @@ use crate::server::AppState;
 pub fn routes(upload_limit_bytes: usize) -> Router<Arc<AppState>> {
     Router::new()
         .route("/admin/v1/games/{game}/components", get(list))
-        .route("/admin/v1/games/{game}/components/{name}", get(show))
         .route(
-            "/admin/v1/games/{game}/components/{name}/versions/{version}",
+            "/admin/v1/games/{game}/components/{world}/{name}",
+            get(show),
+        )
+        .route(
+            "/admin/v1/games/{game}/components/{world}/{name}/versions/{version}",
             put(upload).layer(DefaultBodyLimit::max(upload_limit_bytes)),
         )
         .route(
-            "/admin/v1/games/{game}/components/{name}/activate",
+            "/admin/v1/games/{game}/components/{world}/{name}/activate",
             post(activate),
         )
         .route(
-            "/admin/v1/games/{game}/components/{name}/rollback",
+            "/admin/v1/games/{game}/components/{world}/{name}/rollback",
             post(rollback),
         )
         .route("/admin/v1/games/{game}/breakers", get(breakers))
@@ -51,11 +54,18 @@ struct ComponentDetail {
     history: Vec<Activation>,
 }
 
+/// A component's address in a path: game, world, name.
+type ComponentPath = Path<(String, String, String)>;
+
+fn world_of(text: &str) -> Result<World, Problem> {
+    text.parse().map_err(Problem::bad_request)
+}
+
 async fn show(
     State(state): State<Arc<AppState>>,
-    Path((game, name)): Path<(String, String)>,
+    Path((game, world, name)): ComponentPath,
 ) -> Result<Json<ComponentDetail>, Problem> {
-    let slot = state.runtime.slot(&game, &name)?;
+    let slot = state.runtime.slot(&game, world_of(&world)?, &name)?;
     Ok(Json(ComponentDetail {
         summary: slot.summary(),
         history: slot.history(),
@@ -64,7 +74,6 @@ async fn show(
 
 #[derive(Deserialize)]
 struct UploadQuery {
-    world: String,
     #[serde(default)]
     activate: bool,
 }
@@ -78,11 +87,11 @@ struct UploadResponse {
 
 async fn upload(
     State(state): State<Arc<AppState>>,
-    Path((game, name, version)): Path<(String, String, String)>,
+    Path((game, world, name, version)): Path<(String, String, String, String)>,
     Query(query): Query<UploadQuery>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<UploadResponse>), Problem> {
-    let world: World = query.world.parse().map_err(Problem::bad_request)?;
+    let world = world_of(&world)?;
     let version = parse_version(&version)?;
     if body.is_empty() {
         return Err(Problem::bad_request(
@@ -90,9 +99,7 @@ async fn upload(
         ));
     }
     let runtime = state.runtime.clone();
-    let load_game = game.clone();
-    let load_name = name.clone();
-    let load_version = version.clone();
+    let (load_game, load_name, load_version) = (game.clone(), name.clone(), version.clone());
     let report = tokio::task::spawn_blocking(move || {
         runtime.load(&load_game, world, &load_name, load_version, &body, true)
     })
@@ -106,7 +113,11 @@ async fn upload(
         )
     })??;
     let activation = match (query.activate, &report.activated) {
-        (true, None) => Some(state.runtime.activate(&game, &name, &version, OPERATOR)?),
+        (true, None) => Some(
+            state
+                .runtime
+                .activate(&game, world, &name, &version, OPERATOR)?,
+        ),
         _ => report.activated.clone(),
     };
     let status = if report.new {
@@ -124,24 +135,34 @@ struct ActivateBody {
 
 async fn activate(
     State(state): State<Arc<AppState>>,
-    Path((game, name)): Path<(String, String)>,
-    Json(body): Json<ActivateBody>,
+    Path((game, world, name)): ComponentPath,
+    body: Bytes,
 ) -> Result<Json<Activation>, Problem> {
+    let body: ActivateBody = serde_json::from_slice(&body).map_err(|e| {
+        Problem::bad_request(format!(
+            "the body must be {{\"version\": \"<semver>\"}}: {e}"
+        ))
+    })?;
     let version = parse_version(&body.version)?;
+    let world = world_of(&world)?;
     Ok(Json(
-        state.runtime.activate(&game, &name, &version, OPERATOR)?,
+        state
+            .runtime
+            .activate(&game, world, &name, &version, OPERATOR)?,
     ))
 }
 
 async fn rollback(
     State(state): State<Arc<AppState>>,
-    Path((game, name)): Path<(String, String)>,
+    Path((game, world, name)): ComponentPath,
 ) -> Result<Json<Activation>, Problem> {
-    Ok(Json(state.runtime.rollback(&game, &name, OPERATOR)?))
+    let world = world_of(&world)?;
+    Ok(Json(state.runtime.rollback(&game, world, &name, OPERATOR)?))
 }
 
 #[derive(Serialize)]
 struct BreakerView {
+    world: World,
     component: String,
     version: Version,
     #[serde(flatten)]
@@ -158,6 +179,7 @@ async fn breakers(
         .into_iter()
         .flat_map(|slot| {
             slot.versions.into_iter().map(move |v| BreakerView {
+                world: slot.world,
                 component: slot.name.clone(),
                 version: v.version,
                 breaker: v.breaker,

@@ -15,7 +15,18 @@ use serde::{Deserialize, Serialize};
 use super::World;
 use super::registry::Activation;
 
-/// The registry's state of one game.
+/// A slot's id in the state file: `<world>/<name>`.
+pub fn slot_id(world: World, name: &str) -> String {
+    format!("{world}/{name}")
+}
+
+/// The inverse of [`slot_id`].
+pub fn parse_slot_id(id: &str) -> Option<(World, &str)> {
+    let (world, name) = id.split_once('/')?;
+    Some((world.parse().ok()?, name))
+}
+
+/// The registry's state of one game, keyed by [`slot_id`].
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct GameState {
     pub active: BTreeMap<String, Version>,

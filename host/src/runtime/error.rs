@@ -12,12 +12,6 @@ use super::World;
 pub enum RegistryError {
     #[error("not a valid component for world `{world}`: {reason}")]
     Invalid { world: World, reason: String },
-    #[error("component `{name}` is a {existing} component; it cannot take a {requested} version")]
-    WorldMismatch {
-        name: String,
-        existing: World,
-        requested: World,
-    },
     #[error(
         "`{name}@{version}` is already loaded with other content (hash {existing}); publish a new version"
     )]
@@ -26,8 +20,12 @@ pub enum RegistryError {
         version: Version,
         existing: String,
     },
-    #[error("no component `{name}` in game `{game}`")]
-    UnknownComponent { game: String, name: String },
+    #[error("no {world} component `{name}` in game `{game}`")]
+    UnknownComponent {
+        game: String,
+        world: World,
+        name: String,
+    },
     #[error("component `{name}` has no version {version}; loaded: {loaded}")]
     UnknownVersion {
         name: String,

@@ -145,19 +145,11 @@ impl Runtime {
         registry::check_name(game)?;
         registry::check_name(name)?;
         let hash = hex::encode(Sha256::digest(bytes));
-        if let Ok(slot) = self.registry.slot(game, name) {
-            if slot.world != world {
-                return Err(RegistryError::WorldMismatch {
-                    name: name.into(),
-                    existing: slot.world,
-                    requested: world,
-                });
-            }
-            if let Ok(existing) = slot.version(&version)
-                && existing.hash == hash
-            {
-                return Ok(self.report(&existing, false, None));
-            }
+        if let Ok(slot) = self.registry.slot(game, world, name)
+            && let Ok(existing) = slot.version(&version)
+            && existing.hash == hash
+        {
+            return Ok(self.report(&existing, false, None));
         }
         let (component, origin) =
             self.cache
@@ -180,7 +172,7 @@ impl Runtime {
             stats: Default::default(),
         });
         // Only a valid component gets a slot.
-        let slot = self.registry.slot_for(game, name, world)?;
+        let slot = self.registry.slot_for(game, world, name);
         slot.insert(loaded.clone())?;
         if persist && let Some(depot) = &self.depot {
             depot
@@ -189,7 +181,7 @@ impl Runtime {
         }
         let activated = match slot.active() {
             Ok(_) => None,
-            Err(_) => Some(self.activate(game, name, &version, LOADER)?),
+            Err(_) => Some(self.activate(game, world, name, &version, LOADER)?),
         };
         Ok(self.report(&loaded, true, activated))
     }
@@ -263,11 +255,15 @@ impl Runtime {
             reports.extend(self.load_dir(upload_game, dir)?);
         }
         for (game, state) in states {
-            for (name, version) in &state.active {
-                if let Ok(slot) = self.registry.slot(&game, name) {
+            for (id, version) in &state.active {
+                let Some((world, name)) = depot::parse_slot_id(id) else {
+                    continue;
+                };
+                if let Ok(slot) = self.registry.slot(&game, world, name) {
                     match slot.activate(version, LOADER, ActivationKind::Activate) {
-                        Ok(_) => slot
-                            .restore_history(state.history.get(name).cloned().unwrap_or_default()),
+                        Ok(_) => {
+                            slot.restore_history(state.history.get(id).cloned().unwrap_or_default())
+                        }
                         Err(e) => {
                             tracing::warn!(game, name, error = %e, "recorded active version is gone")
                         }
@@ -283,24 +279,31 @@ impl Runtime {
     pub fn activate(
         &self,
         game: &str,
+        world: World,
         name: &str,
         version: &Version,
         by: &str,
     ) -> Result<Activation, RegistryError> {
-        let slot = self.registry.slot(game, name)?;
+        let slot = self.registry.slot(game, world, name)?;
         let record = slot.activate(version, by, ActivationKind::Activate)?;
         self.save_state(game)?;
-        tracing::info!(game, component = name, from = ?record.from, to = %record.to, by, "activated");
+        tracing::info!(game, %world, component = name, from = ?record.from, to = %record.to, by, "activated");
         Ok(record)
     }
 
     /// Goes back to the version active before the current one.
-    pub fn rollback(&self, game: &str, name: &str, by: &str) -> Result<Activation, RegistryError> {
-        let slot = self.registry.slot(game, name)?;
+    pub fn rollback(
+        &self,
+        game: &str,
+        world: World,
+        name: &str,
+        by: &str,
+    ) -> Result<Activation, RegistryError> {
+        let slot = self.registry.slot(game, world, name)?;
         let target = slot.rollback_target()?;
         let record = slot.activate(&target, by, ActivationKind::Rollback)?;
         self.save_state(game)?;
-        tracing::info!(game, component = name, from = ?record.from, to = %record.to, by, "rolled back");
+        tracing::info!(game, %world, component = name, from = ?record.from, to = %record.to, by, "rolled back");
         Ok(record)
     }
 
@@ -310,12 +313,11 @@ impl Runtime {
         };
         let mut state = GameState::default();
         for slot in self.registry.slots(game) {
+            let id = depot::slot_id(slot.world, &slot.name);
             if let Ok(active) = slot.active() {
-                state
-                    .active
-                    .insert(slot.name.clone(), active.version.clone());
+                state.active.insert(id.clone(), active.version.clone());
             }
-            state.history.insert(slot.name.clone(), slot.history());
+            state.history.insert(id, slot.history());
         }
         depot
             .save_state(game, &state)
@@ -323,24 +325,35 @@ impl Runtime {
     }
 
     /// A component of a game.
-    pub fn slot(&self, game: &str, name: &str) -> Result<Arc<ComponentSlot>, RegistryError> {
-        self.registry.slot(game, name)
+    pub fn slot(
+        &self,
+        game: &str,
+        world: World,
+        name: &str,
+    ) -> Result<Arc<ComponentSlot>, RegistryError> {
+        self.registry.slot(game, world, name)
     }
 
     /// The active version of a component: take it per call, or keep it to
     /// pin the version (a match keeps the one it started with).
-    pub fn active(&self, game: &str, name: &str) -> Result<Arc<LoadedComponent>, RegistryError> {
-        self.registry.slot(game, name)?.active()
+    pub fn active(
+        &self,
+        game: &str,
+        world: World,
+        name: &str,
+    ) -> Result<Arc<LoadedComponent>, RegistryError> {
+        self.registry.slot(game, world, name)?.active()
     }
 
     /// A given version of a component.
     pub fn pinned(
         &self,
         game: &str,
+        world: World,
         name: &str,
         version: &Version,
     ) -> Result<Arc<LoadedComponent>, RegistryError> {
-        self.registry.slot(game, name)?.version(version)
+        self.registry.slot(game, world, name)?.version(version)
     }
 
     /// Every component of `game`, for the admin API.

@@ -76,6 +76,7 @@ impl CallStats {
 /// A change of the active version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Activation {
+    pub world: World,
     pub component: String,
     pub kind: ActivationKind,
     pub from: Option<Version>,
@@ -176,6 +177,7 @@ impl ComponentSlot {
         let from = active.as_ref().map(|a| a.version.clone());
         *active = Some(next);
         let record = Activation {
+            world: self.world,
             component: self.name.clone(),
             kind,
             from,
@@ -255,58 +257,53 @@ pub struct VersionSummary {
     pub breaker: BreakerSnapshot,
 }
 
-/// All components of all games.
+/// All components of all games, keyed by game, world and name: a game may
+/// have a `standard` rewards component and a `standard` market component.
 #[derive(Default)]
 pub struct Registry {
-    slots: RwLock<BTreeMap<(String, String), Arc<ComponentSlot>>>,
+    slots: RwLock<BTreeMap<SlotKey, Arc<ComponentSlot>>>,
+}
+
+type SlotKey = (String, World, String);
+
+fn key(game: &str, world: World, name: &str) -> SlotKey {
+    (game.to_owned(), world, name.to_owned())
 }
 
 impl Registry {
-    pub fn slot(&self, game: &str, name: &str) -> Result<Arc<ComponentSlot>, RegistryError> {
+    pub fn slot(
+        &self,
+        game: &str,
+        world: World,
+        name: &str,
+    ) -> Result<Arc<ComponentSlot>, RegistryError> {
         self.slots
             .read()
-            .get(&(game.to_owned(), name.to_owned()))
+            .get(&key(game, world, name))
             .cloned()
             .ok_or_else(|| RegistryError::UnknownComponent {
                 game: game.into(),
+                world,
                 name: name.into(),
             })
     }
 
-    /// The slot for `name`, made if new; refuses a world change.
-    pub(super) fn slot_for(
-        &self,
-        game: &str,
-        name: &str,
-        world: World,
-    ) -> Result<Arc<ComponentSlot>, RegistryError> {
-        let mut slots = self.slots.write();
-        let slot = slots
-            .entry((game.to_owned(), name.to_owned()))
-            .or_insert_with(|| Arc::new(ComponentSlot::new(game, name, world)));
-        if slot.world != world {
-            return Err(RegistryError::WorldMismatch {
-                name: name.into(),
-                existing: slot.world,
-                requested: world,
-            });
-        }
-        Ok(slot.clone())
+    /// The slot for `name` in `world`, made if new.
+    pub(super) fn slot_for(&self, game: &str, world: World, name: &str) -> Arc<ComponentSlot> {
+        self.slots
+            .write()
+            .entry(key(game, world, name))
+            .or_insert_with(|| Arc::new(ComponentSlot::new(game, name, world)))
+            .clone()
     }
 
     pub fn slots(&self, game: &str) -> Vec<Arc<ComponentSlot>> {
         self.slots
             .read()
             .iter()
-            .filter(|((g, _), _)| g == game)
+            .filter(|((g, _, _), _)| g == game)
             .map(|(_, s)| s.clone())
             .collect()
-    }
-
-    pub fn games(&self) -> Vec<String> {
-        let mut games: Vec<String> = self.slots.read().keys().map(|(g, _)| g.clone()).collect();
-        games.dedup();
-        games
     }
 }
 

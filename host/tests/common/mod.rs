@@ -89,7 +89,7 @@ pub fn action(id: &str, actor: &str, kind: types::ActionKind, at_ms: u64) -> typ
 
 /// Sets up a two-player match on the active version of `name`.
 pub fn setup(rt: &Runtime, name: &str, seed: u64) -> types::MatchState {
-    let combat = rt.active(GAME, name).expect("active");
+    let combat = rt.active(GAME, World::Combat, name).expect("active");
     rt.combat_setup(
         &combat,
         ctx(0, seed),
