@@ -70,6 +70,10 @@ pub struct RuntimeLimits {
     pub call_fuel: u64,
     /// Largest linear memory of one instance, in bytes.
     pub memory_limit_bytes: usize,
+    /// Bytes at the start of each pooled memory (and table) that are reset
+    /// with `memset` instead of being given back to the kernel when a call
+    /// ends: no page faults on the next call for what fits here.
+    pub memory_keep_resident_bytes: usize,
     /// Largest wasm stack of one call, in bytes.
     pub stack_limit_bytes: usize,
     /// Period of the engine's epoch ticker, in milliseconds.
@@ -102,6 +106,7 @@ impl Default for RuntimeLimits {
         Self {
             call_fuel: 50_000_000,
             memory_limit_bytes: 32 * 1024 * 1024,
+            memory_keep_resident_bytes: 128 * 1024,
             stack_limit_bytes: 512 * 1024,
             epoch_tick_ms: 10,
             call_deadline_ms: 500,

@@ -20,6 +20,9 @@ use crate::config::RuntimeLimits;
 const MAX_CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 const MAX_MEMORIES_PER_COMPONENT: u32 = 4;
 const MAX_TABLES_PER_COMPONENT: u32 = 8;
+/// Freed slots whose memory is given back to the kernel in one batch: one
+/// TLB shootdown per batch instead of one per call.
+const DECOMMIT_BATCH: usize = 32;
 
 /// Builds the engine.
 pub fn build(limits: &RuntimeLimits) -> anyhow::Result<Engine> {
@@ -32,7 +35,10 @@ pub fn build(limits: &RuntimeLimits) -> anyhow::Result<Engine> {
         .max_core_instances_per_component(MAX_CORE_INSTANCES_PER_COMPONENT)
         .max_memories_per_component(MAX_MEMORIES_PER_COMPONENT)
         .max_tables_per_component(MAX_TABLES_PER_COMPONENT)
-        .max_memory_size(limits.memory_limit_bytes);
+        .max_memory_size(limits.memory_limit_bytes)
+        .linear_memory_keep_resident(limits.memory_keep_resident_bytes)
+        .table_keep_resident(limits.memory_keep_resident_bytes)
+        .decommit_batch_size(DECOMMIT_BATCH);
 
     let mut config = Config::new();
     config
