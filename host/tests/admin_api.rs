@@ -16,11 +16,16 @@ use serde_json::Value;
 const TOKEN: &str = "test-operator-token";
 
 async fn host() -> String {
+    host_with(Config::default().upload_limit_bytes).await
+}
+
+async fn host_with(upload_limit_bytes: usize) -> String {
     let rt = runtime();
     load(&rt, World::Combat, "classic", "1.0.0", "combat_classic");
     let state = Arc::new(AppState {
         config: Config {
             operator_token: TOKEN.into(),
+            upload_limit_bytes,
             ..Config::default()
         },
         runtime: Arc::new(rt),
@@ -187,5 +192,25 @@ async fn garbage_and_bad_versions_get_clear_errors() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = post(activate, Some(serde_json::json!({ "version": "7.7.7" }))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(active_version(&base).await, "1.0.0");
+}
+
+#[tokio::test]
+async fn an_oversized_upload_is_a_413_problem() {
+    let base = host_with(1024).await;
+    let response = client()
+        .put(format!(
+            "{base}/admin/v1/games/default/components/combat/classic/versions/3.0.0"
+        ))
+        .bearer_auth(TOKEN)
+        .body(wasm("combat_classic_v2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     assert_eq!(active_version(&base).await, "1.0.0");
 }

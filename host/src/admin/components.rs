@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
@@ -18,7 +18,7 @@ use crate::problem::Problem;
 use crate::runtime::{Activation, LoadReport, SlotSummary, World};
 use crate::server::AppState;
 
-pub fn routes(upload_limit_bytes: usize) -> Router<Arc<AppState>> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/admin/v1/games/{game}/components", get(list))
         .route(
@@ -27,7 +27,8 @@ pub fn routes(upload_limit_bytes: usize) -> Router<Arc<AppState>> {
         )
         .route(
             "/admin/v1/games/{game}/components/{world}/{name}/versions/{version}",
-            put(upload).layer(DefaultBodyLimit::max(upload_limit_bytes)),
+            // The limit is enforced in `upload`, as a problem+json 413.
+            put(upload).layer(DefaultBodyLimit::disable()),
         )
         .route(
             "/admin/v1/games/{game}/components/{world}/{name}/activate",
@@ -89,8 +90,17 @@ async fn upload(
     State(state): State<Arc<AppState>>,
     Path((game, world, name, version)): Path<(String, String, String, String)>,
     Query(query): Query<UploadQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<(StatusCode, Json<UploadResponse>), Problem> {
+    let limit = state.config.upload_limit_bytes;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Component too large",
+            format!("a component upload may be at most {limit} bytes"),
+        )
+    })?;
     let world = world_of(&world)?;
     let version = parse_version(&version)?;
     if body.is_empty() {

@@ -21,8 +21,7 @@ pub const OPERATOR: &str = "operator";
 
 /// The admin routes, token-guarded.
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
-    components::routes(state.config.upload_limit_bytes)
-        .route_layer(middleware::from_fn_with_state(state, require_operator))
+    components::routes().route_layer(middleware::from_fn_with_state(state, require_operator))
 }
 
 async fn require_operator(
