@@ -206,6 +206,7 @@ fn the_environment_is_empty_for_a_component() {
     let rt = arena(limits());
     let report = probe(&rt, "env");
     assert_eq!(report, "env: vars=0 args=0 home=None");
+    the_others_still_play(&rt);
 }
 
 #[test]
@@ -213,6 +214,7 @@ fn a_component_cannot_open_a_socket() {
     let rt = arena(limits());
     let report = probe(&rt, "socket");
     assert!(report.starts_with("socket: Err"), "{report}");
+    the_others_still_play(&rt);
 }
 
 #[test]
