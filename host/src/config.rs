@@ -33,6 +33,8 @@ pub struct Config {
     pub breaker: BreakerConfig,
     /// Largest accepted upload of a component, in bytes.
     pub upload_limit_bytes: usize,
+    /// Durable state: which database, its pool, group commit.
+    pub storage: StorageConfig,
 }
 
 impl Default for Config {
@@ -47,6 +49,7 @@ impl Default for Config {
             runtime: RuntimeLimits::default(),
             breaker: BreakerConfig::default(),
             upload_limit_bytes: 16 * 1024 * 1024,
+            storage: StorageConfig::default(),
         }
     }
 }
@@ -155,6 +158,79 @@ impl Default for BreakerConfig {
     }
 }
 
+/// Where durable state lives and how it is written; see [`crate::store`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// The database. Empty: the embedded SQLite file
+    /// `<data_dir>/idempo.sqlite3`, created at start. `sqlite://<path>`: another
+    /// SQLite file. `postgres://user@host:port/db`: PostgreSQL (a schema of
+    /// one's own can be chosen with `?options=-c%20search_path%3D<schema>`).
+    pub database_url: String,
+    /// Most open connections to the database (readers and writers together).
+    pub max_connections: u32,
+    /// How long an operation waits for a free connection before failing, in
+    /// milliseconds.
+    pub acquire_timeout_ms: u64,
+    /// SQLite: how long a writer waits for another writer's lock before
+    /// failing, in milliseconds.
+    pub sqlite_busy_timeout_ms: u64,
+    /// SQLite: when a commit reaches the disk. `full` (the default) syncs the
+    /// write-ahead log at every commit, so an acknowledged commit survives a
+    /// power loss; group commit makes that one fsync per group. `normal` syncs
+    /// only at checkpoints: faster, but a power loss (not a process crash) can
+    /// lose the last acknowledged commits, which breaks DESIGN.md invariant 1.
+    pub sqlite_synchronous: SqliteSynchronous,
+    /// Group commit: many callers' batches share one transaction.
+    pub group_commit: GroupCommitConfig,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            database_url: String::new(),
+            max_connections: 8,
+            acquire_timeout_ms: 5_000,
+            sqlite_busy_timeout_ms: 5_000,
+            sqlite_synchronous: SqliteSynchronous::Full,
+            group_commit: GroupCommitConfig::default(),
+        }
+    }
+}
+
+/// SQLite's `synchronous` pragma, in WAL mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+/// Bounds of the group committer ([`crate::store::group`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupCommitConfig {
+    /// Most batches committed in one transaction.
+    pub max_batch: usize,
+    /// How long the committer waits, after the first batch of a group, for
+    /// more batches before committing, in milliseconds. 0: a group is what
+    /// queued while the previous commit ran (no added latency).
+    pub max_wait_ms: u64,
+    /// Batches waiting for the committer. When full, a caller's `commit`
+    /// waits for room (back-pressure); the queue never grows past this.
+    pub queue_capacity: usize,
+}
+
+impl Default for GroupCommitConfig {
+    fn default() -> Self {
+        Self {
+            max_batch: 256,
+            max_wait_ms: 1,
+            queue_capacity: 4_096,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +240,21 @@ mod tests {
         let config: Config = toml::from_str("").expect("empty config parses");
         assert_eq!(config.runtime.call_fuel, RuntimeLimits::default().call_fuel);
         assert_eq!(config.default_game, crate::DEFAULT_GAME);
+        assert_eq!(config.storage.database_url, "", "SQLite in the data dir");
+        assert_eq!(config.storage.sqlite_synchronous, SqliteSynchronous::Full);
+    }
+
+    #[test]
+    fn storage_knobs_read_from_toml() {
+        let config: Config = toml::from_str(
+            "[storage]\ndatabase_url = \"postgres://postgres@127.0.0.1/idempo\"\n\
+             sqlite_synchronous = \"normal\"\n[storage.group_commit]\nmax_batch = 8",
+        )
+        .expect("storage config parses");
+        assert!(config.storage.database_url.starts_with("postgres://"));
+        assert_eq!(config.storage.sqlite_synchronous, SqliteSynchronous::Normal);
+        assert_eq!(config.storage.group_commit.max_batch, 8);
+        assert_eq!(config.storage.group_commit.max_wait_ms, 1);
     }
 
     #[test]

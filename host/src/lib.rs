@@ -7,7 +7,9 @@
 //!   registry with hot swap and pinning, breakers, artifact cache;
 //! - [`admin`]: the operator's HTTP API (upload, activate, roll back,
 //!   breakers), guarded by the operator token;
-//! - [`server`]: the HTTP server: web pages, health, admin API.
+//! - [`server`]: the HTTP server: web pages, health, admin API;
+//! - [`store`]: durable state on SQLite or PostgreSQL: key-value state,
+//!   outbox, idempotency records, processed events, leases, group commit.
 //!
 //! A call into a component: a caller takes a version from the registry
 //! ([`runtime::Runtime::active`], or a pinned one), calls a typed entry point
@@ -19,6 +21,7 @@ pub mod config;
 pub mod problem;
 pub mod runtime;
 pub mod server;
+pub mod store;
 
 /// The game a default install serves.
 pub const DEFAULT_GAME: &str = "default";

@@ -1,5 +1,6 @@
 //! `idempo`: starts the host with the components of a directory on the
-//! embedded backend, and serves the web arena and the admin API.
+//! embedded backend (or PostgreSQL), and serves the web arena and the admin
+//! API.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use clap::Parser;
 use idempo_host::config::Config;
 use idempo_host::runtime::{Runtime, RuntimeOptions};
 use idempo_host::server::{self, AppState};
+use idempo_host::store::Store;
 
 /// The idempo game host.
 #[derive(Debug, Parser)]
@@ -31,6 +33,10 @@ struct Args {
     /// The operator token guarding the admin API.
     #[arg(long, env = "IDEMPO_OPERATOR_TOKEN", hide_env_values = true)]
     operator_token: Option<String>,
+    /// The database (overrides the file): empty for SQLite in the data dir,
+    /// `sqlite://<path>` or `postgres://<user>@<host>/<db>`.
+    #[arg(long, env = "IDEMPO_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -60,6 +66,9 @@ fn main() -> anyhow::Result<()> {
     if let Some(v) = args.operator_token {
         config.operator_token = v;
     }
+    if let Some(v) = args.database_url {
+        config.storage.database_url = v;
+    }
     if config.operator_token == Config::default().operator_token {
         tracing::warn!(
             "using the development operator token; set IDEMPO_OPERATOR_TOKEN in production"
@@ -78,12 +87,19 @@ fn main() -> anyhow::Result<()> {
     if reports.is_empty() {
         tracing::warn!(dir = %config.components_dir.display(), "no components found; build them with the README's first command");
     }
-    let state = Arc::new(AppState {
-        config,
-        runtime: Arc::new(runtime),
-    });
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(server::serve(state))
+        .block_on(async move {
+            // Opening the store applies its migrations.
+            let store = Store::open(&config.storage, &config.data_dir).await?;
+            tracing::info!(backend = ?store.kind(), "store open and migrated");
+            let state = Arc::new(AppState {
+                config,
+                runtime: Arc::new(runtime),
+            });
+            server::serve(state).await?;
+            store.close().await;
+            Ok(())
+        })
 }

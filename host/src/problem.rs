@@ -98,9 +98,9 @@ impl From<RegistryError> for Problem {
 impl From<CallError> for Problem {
     fn from(e: CallError) -> Self {
         let status = match e {
-            CallError::BreakerOpen { .. } | CallError::Overloaded { .. } => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            CallError::BreakerOpen { .. }
+            | CallError::Overloaded { .. }
+            | CallError::HostFailure { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_GATEWAY,
         };
         Self::new(

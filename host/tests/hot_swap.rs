@@ -5,7 +5,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use common::*;
 use idempo_host::runtime::bindings::types::{ActionKind, Effect, MatchState, Pos};
@@ -61,17 +61,29 @@ fn a_swap_under_concurrent_calls_loses_no_call_and_mixes_no_versions() {
     let rt = Arc::new(arena());
     let state = Arc::new(face_to_face(&rt));
     let activated = Arc::new(AtomicBool::new(false));
+    let calls_before = Arc::new(AtomicUsize::new(0));
     let pinned = rt
         .pinned(GAME, World::Combat, "classic", &v("1.0.0"))
         .unwrap();
 
+    // Each worker calls until it has made CALLS_AFTER calls that started after
+    // the swap was announced (bounded by MAX_CALLS), so both sides of the swap
+    // are exercised however the threads are scheduled.
+    const CALLS_AFTER: usize = 30;
+    const MAX_CALLS: u64 = 100_000;
     let workers: Vec<_> = (0..4u64)
         .map(|w| {
-            let (rt, state, activated, pinned) =
-                (rt.clone(), state.clone(), activated.clone(), pinned.clone());
+            let (rt, state, activated, pinned, calls_before) = (
+                rt.clone(),
+                state.clone(),
+                activated.clone(),
+                pinned.clone(),
+                calls_before.clone(),
+            );
             std::thread::spawn(move || {
                 let mut seen = Vec::new();
-                for i in 0..60u64 {
+                let mut after = 0;
+                for i in 0..MAX_CALLS {
                     let after_swap = activated.load(Ordering::SeqCst);
                     // Worker 0 is a running match: it pinned 1.0.0 at start.
                     let component = if w == 0 {
@@ -95,13 +107,24 @@ fn a_swap_under_concurrent_calls_loses_no_call_and_mixes_no_versions() {
                         out.version.clone(),
                         criticals(&out.value.effects),
                     ));
+                    if after_swap {
+                        after += 1;
+                        if after == CALLS_AFTER {
+                            break;
+                        }
+                    } else {
+                        calls_before.fetch_add(1, Ordering::SeqCst);
+                    }
                 }
                 seen
             })
         })
         .collect();
 
-    std::thread::sleep(std::time::Duration::from_millis(30));
+    // Swap while calls are running: once the workers have made some calls.
+    while calls_before.load(Ordering::SeqCst) < 40 {
+        std::thread::yield_now();
+    }
     rt.activate(GAME, World::Combat, "classic", &v("1.1.0"), "ops")
         .unwrap();
     activated.store(true, Ordering::SeqCst);
@@ -110,7 +133,16 @@ fn a_swap_under_concurrent_calls_loses_no_call_and_mixes_no_versions() {
         .into_iter()
         .flat_map(|h| h.join().unwrap())
         .collect();
-    assert_eq!(results.len(), 240);
+    let after: Vec<_> = results.iter().filter(|r| r.1).collect();
+    assert_eq!(
+        after.len(),
+        4 * CALLS_AFTER,
+        "every worker called after the swap"
+    );
+    assert!(
+        results.iter().any(|r| r.3 == v("1.0.0") && r.0 != 0),
+        "calls ran before the swap"
+    );
     for (worker, after_swap, started_on, served_by, crits) in &results {
         assert_eq!(
             started_on, served_by,

@@ -5,12 +5,14 @@
 //! only its exports. Every generated type derives serde, which is how the
 //! SDK's scenario files, the admin API and the durable logs spell them.
 
-/// The imports every world is granted.
+/// The imports every world is granted. `kv.get` may fail on the host's side
+/// (a database read), which ends the call: it is trappable.
 pub mod host {
     wasmtime::component::bindgen!({
         world: "host-api",
         path: "../wit",
         additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
+        imports: { "idempo:game/kv.get": trappable },
     });
 }
 

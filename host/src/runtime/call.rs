@@ -11,7 +11,7 @@ use std::time::Instant;
 use semver::Version;
 use wasmtime::{Engine, Store, Trap};
 
-use super::effects::{Effects, LogLine};
+use super::effects::{Effects, HostFailure, LogLine};
 use super::error::CallError;
 use super::host_api::{CallContext, CallState};
 use super::registry::LoadedComponent;
@@ -91,6 +91,12 @@ fn classify(
     limits: &RuntimeLimits,
 ) -> CallError {
     let label = component.label();
+    if let Some(failure) = error.downcast_ref::<HostFailure>() {
+        return CallError::HostFailure {
+            component: label,
+            message: failure.0.clone(),
+        };
+    }
     match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => CallError::FuelExhausted {
             component: label,

@@ -29,17 +29,28 @@ pub struct KvScope {
 }
 
 /// Read access to committed key-value state, as of the call's start.
+///
+/// A failed read is an error, never a missing key: the `kv` import turns it
+/// into a [`HostFailure`] that fails the whole call, so a component never
+/// decides on a read that did not happen and nothing of the call commits.
 pub trait KvRead: Send + Sync {
-    fn get(&self, scope: &KvScope, key: &str) -> Option<Vec<u8>>;
+    fn get(&self, scope: &KvScope, key: &str) -> Result<Option<Vec<u8>>, HostFailure>;
 }
+
+/// The host could not serve an import (e.g. the database failed). It ends
+/// the call with [`super::CallError::HostFailure`]; it is not the
+/// component's fault and does not count against its breaker.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct HostFailure(pub String);
 
 /// A store with nothing in it, for calls that have no state.
 #[derive(Debug, Default)]
 pub struct NoState;
 
 impl KvRead for NoState {
-    fn get(&self, _scope: &KvScope, _key: &str) -> Option<Vec<u8>> {
-        None
+    fn get(&self, _scope: &KvScope, _key: &str) -> Result<Option<Vec<u8>>, HostFailure> {
+        Ok(None)
     }
 }
 

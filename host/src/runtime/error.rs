@@ -71,6 +71,8 @@ pub enum CallError {
     Instantiation { component: String, message: String },
     #[error("no free instance slot for `{component}`; the host is at its concurrency limit")]
     Overloaded { component: String },
+    #[error("the host failed while serving `{component}`: {message}")]
+    HostFailure { component: String, message: String },
 }
 
 impl CallError {
@@ -85,12 +87,16 @@ impl CallError {
             Self::Trapped { .. } => "trap",
             Self::Instantiation { .. } => "instantiation",
             Self::Overloaded { .. } => "overloaded",
+            Self::HostFailure { .. } => "host_failure",
         }
     }
 
     /// Whether this failure counts against the component's breaker. Load on
     /// the host is not the component's fault, and neither is an open breaker.
     pub fn counts_against_component(&self) -> bool {
-        !matches!(self, Self::BreakerOpen { .. } | Self::Overloaded { .. })
+        !matches!(
+            self,
+            Self::BreakerOpen { .. } | Self::Overloaded { .. } | Self::HostFailure { .. }
+        )
     }
 }

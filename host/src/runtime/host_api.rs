@@ -170,10 +170,10 @@ impl rng::Host for CallState {
 }
 
 impl kv::Host for CallState {
-    fn get(&mut self, key: String) -> Option<Vec<u8>> {
+    fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
         match self.effects.kv_writes.get(&key) {
-            Some(buffered) => buffered.clone(),
-            None => self.state.reader.get(&self.state.scope, &key),
+            Some(buffered) => Ok(buffered.clone()),
+            None => Ok(self.state.reader.get(&self.state.scope, &key)?),
         }
     }
 

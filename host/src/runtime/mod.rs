@@ -41,7 +41,7 @@ use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Engine, Store};
 
 pub use call::CallOutput;
-pub use effects::{Effects, EmittedEvent, KvRead, KvScope, NoState, StateView};
+pub use effects::{Effects, EmittedEvent, HostFailure, KvRead, KvScope, NoState, StateView};
 pub use error::{CallError, RegistryError};
 pub use host_api::{CallContext, CallState};
 pub use registry::{Activation, ActivationKind, ComponentSlot, LoadedComponent, SlotSummary};

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use idempo_host::runtime::{Effects, KvRead, KvScope};
+use idempo_host::runtime::{Effects, HostFailure, KvRead, KvScope};
 use parking_lot::RwLock;
 
 /// An in-memory committed store, shared by every call of one scenario.
@@ -43,11 +43,12 @@ impl MemoryKv {
 }
 
 impl KvRead for MemoryKv {
-    fn get(&self, scope: &KvScope, key: &str) -> Option<Vec<u8>> {
-        self.entries
+    fn get(&self, scope: &KvScope, key: &str) -> Result<Option<Vec<u8>>, HostFailure> {
+        Ok(self
+            .entries
             .read()
             .get(&(scope.clone(), key.to_owned()))
-            .cloned()
+            .cloned())
     }
 }
 
@@ -77,7 +78,10 @@ mod tests {
     fn a_committed_write_is_read_back_by_the_next_call() {
         let kv = MemoryKv::default();
         kv.commit(&scope("rewards"), &writes(&[("streak:ann", Some("3"))]));
-        assert_eq!(kv.get(&scope("rewards"), "streak:ann"), Some(b"3".to_vec()));
+        assert_eq!(
+            kv.get(&scope("rewards"), "streak:ann"),
+            Ok(Some(b"3".to_vec()))
+        );
     }
 
     #[test]
@@ -85,7 +89,7 @@ mod tests {
         let kv = MemoryKv::default();
         kv.commit(&scope("rewards"), &writes(&[("streak:ann", Some("3"))]));
         kv.commit(&scope("rewards"), &writes(&[("streak:ann", None)]));
-        assert_eq!(kv.get(&scope("rewards"), "streak:ann"), None);
+        assert_eq!(kv.get(&scope("rewards"), "streak:ann"), Ok(None));
         assert!(kv.is_empty());
     }
 
@@ -93,6 +97,6 @@ mod tests {
     fn one_component_never_reads_another_components_keys() {
         let kv = MemoryKv::default();
         kv.commit(&scope("rewards"), &writes(&[("k", Some("v"))]));
-        assert_eq!(kv.get(&scope("market"), "k"), None);
+        assert_eq!(kv.get(&scope("market"), "k"), Ok(None));
     }
 }

@@ -1,0 +1,116 @@
+//! Group commit: many callers' batches share one transaction and one fsync.
+//!
+//! Callers hand batches to [`GroupCommitter::commit`]; one task takes them
+//! from a bounded queue in arrival order, up to `max_batch` at a time,
+//! waiting at most `max_wait_ms` after the first for more, and commits them
+//! with [`Backend::commit_group`]. Each caller gets its own batch's result,
+//! and only after the transaction that holds it committed: acknowledged
+//! means durable (DESIGN.md invariant 1). A batch whose guard conflicts
+//! fails alone. Under load a group is what queued while the previous commit
+//! ran, so the cost of an fsync is shared by up to `max_batch` operations.
+//!
+//! Bounds: at most `queue_capacity` batches wait; a caller that finds the
+//! queue full waits for room (back-pressure), so memory never grows past
+//! `queue_capacity + max_batch` batches. Dropping a caller's future after
+//! its batch was queued does not cancel the commit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::backend::Backend;
+use super::batch::CommitBatch;
+use super::error::StoreError;
+use crate::config::GroupCommitConfig;
+
+/// What a caller learns once its batch committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    /// The group's number, counted from 1 since the committer started.
+    pub group: u64,
+    /// How many batches the group held (conflicting ones included).
+    pub group_size: usize,
+}
+
+struct Job {
+    batch: CommitBatch,
+    reply: oneshot::Sender<Result<Committed, StoreError>>,
+}
+
+/// The handle of a running committer. Cheap to clone; the committer stops
+/// when the last handle is dropped and the queue is drained.
+#[derive(Clone)]
+pub struct GroupCommitter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl GroupCommitter {
+    /// Starts a committer for `backend` on the current tokio runtime.
+    pub fn start(backend: Arc<dyn Backend>, config: &GroupCommitConfig) -> Self {
+        let (queue, jobs) = mpsc::channel(config.queue_capacity.max(1));
+        tokio::spawn(run(
+            backend,
+            jobs,
+            config.max_batch.max(1),
+            Duration::from_millis(config.max_wait_ms),
+        ));
+        Self { queue }
+    }
+
+    /// Commits `batch` with whatever else is queued, and returns once it is
+    /// durable (or failed). An invalid batch is refused before queueing.
+    pub async fn commit(&self, batch: CommitBatch) -> Result<Committed, StoreError> {
+        batch.validate()?;
+        let (reply, result) = oneshot::channel();
+        self.queue
+            .send(Job { batch, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        result.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+async fn run(
+    backend: Arc<dyn Backend>,
+    mut queue: mpsc::Receiver<Job>,
+    max_batch: usize,
+    max_wait: Duration,
+) {
+    let mut group = 0u64;
+    let mut jobs = Vec::with_capacity(max_batch);
+    loop {
+        if queue.recv_many(&mut jobs, max_batch).await == 0 {
+            return; // every handle is gone and the queue is empty
+        }
+        if !max_wait.is_zero() {
+            let deadline = tokio::time::Instant::now() + max_wait;
+            while jobs.len() < max_batch {
+                let room = max_batch - jobs.len();
+                match tokio::time::timeout_at(deadline, queue.recv_many(&mut jobs, room)).await {
+                    Ok(n) if n > 0 => {}
+                    _ => break,
+                }
+            }
+        }
+        group += 1;
+        let group_size = jobs.len();
+        let (batches, replies): (Vec<_>, Vec<_>) =
+            jobs.drain(..).map(|j| (j.batch, j.reply)).unzip();
+        let mut results = backend.commit_group(&batches).await;
+        if results.len() != group_size {
+            // A backend that breaks its contract fails the whole group loudly.
+            tracing::error!(
+                expected = group_size,
+                got = results.len(),
+                "commit_group returned the wrong number of results"
+            );
+            let broken = StoreError::invalid("group commit", "backend returned wrong results");
+            results = vec![Err(broken); group_size];
+        }
+        for (reply, result) in replies.into_iter().zip(results) {
+            // A caller that went away still had its batch committed.
+            let _ = reply.send(result.map(|()| Committed { group, group_size }));
+        }
+    }
+}

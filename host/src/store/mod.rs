@@ -1,0 +1,135 @@
+//! Durable state: component key-value state, the transactional outbox,
+//! idempotency records, processed events and leases, on SQLite (embedded,
+//! the default) or PostgreSQL, through one interface.
+//!
+//! - [`backend`]: the storage interface, [`Backend`]; [`sqlite`] and
+//!   [`postgres`]: its two implementations; [`sql`]: the SQL both share,
+//!   written once; [`migrations`]: the versioned schema of each, applied at
+//!   start (`host/migrations/`);
+//! - [`batch`]: a [`CommitBatch`], what one operation commits all or nothing;
+//! - [`group`]: the group committer, many batches per transaction;
+//! - [`outbox`], [`idempotency`], [`processed`], [`lease`]: the records and
+//!   the invariant each keeps;
+//! - [`kv`]: the `kv` import of component calls, read from the store;
+//! - [`error`]: the one error type, [`StoreError`].
+//!
+//! The path of a stamped action through here: the gateway looks up its
+//! idempotency key ([`Backend::idempotency_get`] or
+//! [`Backend::idempotency_begin`]), the call reads committed state through
+//! [`StoreKv`], and the caller turns the call's [`crate::runtime::Effects`]
+//! into a [`CommitBatch`] with the idempotency record and commits it with
+//! [`Store::commit`]; the outbox relay then publishes its events.
+
+pub mod backend;
+pub mod batch;
+pub mod error;
+pub mod group;
+pub mod idempotency;
+pub mod kv;
+pub mod lease;
+pub mod migrations;
+pub mod outbox;
+pub mod postgres;
+pub mod processed;
+pub mod sql;
+pub mod sqlite;
+
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use backend::{Backend, BackendKind};
+pub use batch::{CommitBatch, KvWrite};
+pub use error::StoreError;
+pub use group::{Committed, GroupCommitter};
+pub use idempotency::{Begun, IdempotencyBegin, IdempotencyDone, IdempotencyRecord};
+pub use kv::StoreKv;
+pub use lease::{Lease, LeaseAcquire};
+pub use outbox::{EventMeta, OutboxEvent, OutboxRow, new_event_id};
+pub use processed::ProcessedEvent;
+
+use crate::config::{GroupCommitConfig, StorageConfig};
+use postgres::PostgresBackend;
+use sqlite::SqliteBackend;
+
+/// The SQLite file of the embedded default, under the data directory.
+pub const SQLITE_FILE: &str = "idempo.sqlite3";
+
+/// The store the host uses: a backend and its group committer. Cheap to
+/// clone. It derefs to the [`Backend`] for reads and single-statement
+/// writes; batches go through [`Store::commit`].
+#[derive(Clone)]
+pub struct Store {
+    backend: Arc<dyn Backend>,
+    committer: GroupCommitter,
+}
+
+impl Store {
+    /// Opens the configured database (see [`StorageConfig::database_url`]),
+    /// applies its migrations and starts the group committer. Must run inside
+    /// a tokio runtime.
+    pub async fn open(config: &StorageConfig, data_dir: &Path) -> Result<Self, StoreError> {
+        let backend = open_backend(config, data_dir).await?;
+        backend.migrate().await?;
+        Ok(Self::with_backend(backend, &config.group_commit))
+    }
+
+    /// A store over an opened, migrated backend. Must run inside a tokio
+    /// runtime (it starts the committer there).
+    pub fn with_backend(backend: Arc<dyn Backend>, config: &GroupCommitConfig) -> Self {
+        let committer = GroupCommitter::start(backend.clone(), config);
+        Self { backend, committer }
+    }
+
+    /// Commits `batch` all or nothing, in a group with other callers'
+    /// batches; returns once it is durable. A conflict (see
+    /// [`StoreError::is_conflict`]) leaves nothing of the batch written.
+    pub async fn commit(&self, batch: CommitBatch) -> Result<Committed, StoreError> {
+        self.committer.commit(batch).await
+    }
+
+    /// The `kv` import of one component call, reading this store from a
+    /// blocking thread through `runtime`.
+    pub fn kv_reader(&self, runtime: tokio::runtime::Handle) -> StoreKv {
+        StoreKv::new(self.clone(), runtime)
+    }
+
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+}
+
+impl Deref for Store {
+    type Target = dyn Backend;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.backend
+    }
+}
+
+/// Opens the backend `config` names, without migrating it: an empty URL is
+/// `<data_dir>/idempo.sqlite3`, `sqlite:` a SQLite file, `postgres://` (or
+/// `postgresql://`) a PostgreSQL server.
+pub async fn open_backend(
+    config: &StorageConfig,
+    data_dir: &Path,
+) -> Result<Arc<dyn Backend>, StoreError> {
+    let url = config.database_url.trim();
+    if url.is_empty() {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Open {
+            url: data_dir.display().to_string(),
+            source: Arc::new(sqlx::Error::Io(e)),
+        })?;
+        let path = data_dir.join(SQLITE_FILE);
+        return Ok(Arc::new(SqliteBackend::open(&path, config).await?));
+    }
+    if url.starts_with("sqlite:") {
+        return Ok(Arc::new(SqliteBackend::connect(url, config).await?));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(PostgresBackend::connect(url, config).await?));
+    }
+    Err(StoreError::BadUrl {
+        url: error::redact(url),
+    })
+}
