@@ -35,6 +35,8 @@ pub struct Config {
     pub upload_limit_bytes: usize,
     /// Durable state: which database, its pool, group commit.
     pub storage: StorageConfig,
+    /// The event bus: partitions, outbox relay, consumer retries.
+    pub bus: BusConfig,
 }
 
 impl Default for Config {
@@ -50,6 +52,7 @@ impl Default for Config {
             breaker: BreakerConfig::default(),
             upload_limit_bytes: 16 * 1024 * 1024,
             storage: StorageConfig::default(),
+            bus: BusConfig::default(),
         }
     }
 }
@@ -198,6 +201,52 @@ impl Default for StorageConfig {
     }
 }
 
+/// The event bus ([`crate::bus`]): its log, the outbox relay and the
+/// consumers' retries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusConfig {
+    /// Partitions of every topic. A key's partition is a stable hash of the
+    /// key modulo this, so changing it on a log that holds events breaks
+    /// the order of keys that move; choose it before the first event.
+    pub partitions_per_topic: u32,
+    /// Most outbox rows the relay publishes per round.
+    pub relay_max_batch: u32,
+    /// How long the relay sleeps when the outbox is empty, in milliseconds.
+    pub relay_poll_ms: u64,
+    /// Most records a consumer reads from one partition per round.
+    pub consumer_max_batch: u32,
+    /// How long an idle consumer waits for an append before it looks
+    /// anyway (the backstop of in-process fan-out), in milliseconds.
+    pub consumer_poll_ms: u64,
+    /// Attempts at a failing event before it goes to the DLQ.
+    pub dlq_after_attempts: u32,
+    /// Backoff before the second attempt, in milliseconds; it doubles per
+    /// attempt, and the actual sleep is uniform in [0, backoff] (full jitter).
+    pub backoff_base_ms: u64,
+    /// Largest backoff, in milliseconds.
+    pub backoff_max_ms: u64,
+    /// Largest payload a consumer accepts, in bytes; a larger one goes to
+    /// the DLQ.
+    pub max_payload_bytes: usize,
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        Self {
+            partitions_per_topic: 4,
+            relay_max_batch: 500,
+            relay_poll_ms: 50,
+            consumer_max_batch: 256,
+            consumer_poll_ms: 500,
+            dlq_after_attempts: 3,
+            backoff_base_ms: 100,
+            backoff_max_ms: 10_000,
+            max_payload_bytes: 64 * 1024,
+        }
+    }
+}
+
 /// SQLite's `synchronous` pragma, in WAL mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -255,6 +304,17 @@ mod tests {
         assert_eq!(config.storage.sqlite_synchronous, SqliteSynchronous::Normal);
         assert_eq!(config.storage.group_commit.max_batch, 8);
         assert_eq!(config.storage.group_commit.max_wait_ms, 1);
+    }
+
+    #[test]
+    fn bus_knobs_read_from_toml_and_default_to_three_attempts() {
+        assert_eq!(Config::default().bus.dlq_after_attempts, 3);
+        let config: Config =
+            toml::from_str("[bus]\npartitions_per_topic = 16\nbackoff_max_ms = 500")
+                .expect("bus config parses");
+        assert_eq!(config.bus.partitions_per_topic, 16);
+        assert_eq!(config.bus.backoff_max_ms, 500);
+        assert_eq!(config.bus.dlq_after_attempts, 3);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! an operator can replace while the game runs.
 //!
 //! Map:
+//! - [`bus`]: the event bus: envelope, embedded durable log with consumer
+//!   groups and a DLQ, the outbox relay, idempotent consumers;
 //! - [`config`]: the one typed configuration, with defaults that run;
 //! - [`runtime`]: the component runtime: engine, sandbox, host imports,
 //!   registry with hot swap and pinning, breakers, artifact cache;
@@ -17,6 +19,7 @@
 //! ([`runtime::call`]), and commits the returned [`runtime::Effects`] itself.
 
 pub mod admin;
+pub mod bus;
 pub mod config;
 pub mod problem;
 pub mod runtime;

@@ -21,11 +21,38 @@ pub enum BackendKind {
     Postgres,
 }
 
+/// A backend's connection pool, for the SQL of other modules over the same
+/// database (the embedded event bus, `crate::bus::embedded`), which keep
+/// their own tables and their own transactions.
+#[derive(Clone, Copy)]
+pub enum PoolRef<'a> {
+    Sqlite(&'a sqlx::SqlitePool),
+    Postgres(&'a sqlx::PgPool),
+}
+
+impl<'a> From<&'a sqlx::SqlitePool> for PoolRef<'a> {
+    fn from(pool: &'a sqlx::SqlitePool) -> Self {
+        Self::Sqlite(pool)
+    }
+}
+
+impl<'a> From<&'a sqlx::PgPool> for PoolRef<'a> {
+    fn from(pool: &'a sqlx::PgPool) -> Self {
+        Self::Postgres(pool)
+    }
+}
+
 /// One storage backend. Implementations are cheap to share (`Arc`) and safe
 /// to call from many tasks.
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     fn kind(&self) -> BackendKind;
+
+    /// The connection pool, for modules with tables of their own (the
+    /// embedded bus); `None` for a backend without one (a test double).
+    fn pool_ref(&self) -> Option<PoolRef<'_>> {
+        None
+    }
 
     /// Applies the versioned migrations this build ships that the database
     /// lacks. Running it again is a no-op; a database migrated by a newer

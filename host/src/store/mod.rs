@@ -38,7 +38,7 @@ use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use backend::{Backend, BackendKind};
+pub use backend::{Backend, BackendKind, PoolRef};
 pub use batch::{CommitBatch, KvWrite};
 pub use error::StoreError;
 pub use group::{Committed, GroupCommitter};

@@ -89,6 +89,10 @@ macro_rules! sql_backend {
                     $kind
                 }
 
+                fn pool_ref(&self) -> Option<$crate::store::backend::PoolRef<'_>> {
+                    Some((&self.pool).into())
+                }
+
                 async fn migrate(&self) -> Result<(), StoreError> {
                     $migrator().run(&self.pool).await?;
                     Ok(())

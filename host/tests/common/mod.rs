@@ -2,6 +2,9 @@
 //! runtime with test limits, call contexts.
 #![allow(dead_code)]
 
+#[macro_use]
+pub mod db;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

