@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Address the HTTP server listens on.
     pub listen: SocketAddr,
+    /// This host's id among the hosts that share a database: the owner of
+    /// its leases. Empty: a new random id at every start.
+    pub host_id: String,
     /// Directory for the host's own files: uploaded components, the compiled
     /// artifact cache, the registry's state.
     pub data_dir: PathBuf,
@@ -37,12 +40,15 @@ pub struct Config {
     pub storage: StorageConfig,
     /// The event bus: partitions, outbox relay, consumer retries.
     pub bus: BusConfig,
+    /// Periodic purges (log retention, dedupe window, outbox, idempotency).
+    pub housekeeping: crate::housekeeping::HousekeepingConfig,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            host_id: String::new(),
             data_dir: PathBuf::from("data"),
             components_dir: PathBuf::from("target/components"),
             web_dir: PathBuf::from("web"),
@@ -53,6 +59,7 @@ impl Default for Config {
             upload_limit_bytes: 16 * 1024 * 1024,
             storage: StorageConfig::default(),
             bus: BusConfig::default(),
+            housekeeping: crate::housekeeping::HousekeepingConfig::default(),
         }
     }
 }
@@ -206,6 +213,19 @@ impl Default for StorageConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BusConfig {
+    /// Where the records travel: `embedded` (the default: a log in the
+    /// store's database, nothing to install) or `kafka` (see `kafka`).
+    pub backend: BusBackend,
+    /// The Kafka cluster, when `backend = "kafka"`.
+    pub kafka: KafkaConfig,
+    /// Leases of the work one host does for all (the outbox relay) and of
+    /// consumer groups' partitions, split between the hosts that share a
+    /// database: how long a dead host's work waits for another.
+    pub ownership: crate::bus::OwnershipOptions,
+    /// How long the log keeps a record, in milliseconds (the embedded log
+    /// purges older ones; Kafka topics are created with this `retention.ms`).
+    /// Processed-event records, which dedupe redeliveries, live a day longer.
+    pub retention_ms: u64,
     /// Partitions of every topic. A key's partition is a stable hash of the
     /// key modulo this, so changing it on a log that holds events breaks
     /// the order of keys that move; choose it before the first event.
@@ -234,6 +254,10 @@ pub struct BusConfig {
 impl Default for BusConfig {
     fn default() -> Self {
         Self {
+            backend: BusBackend::Embedded,
+            kafka: KafkaConfig::default(),
+            ownership: crate::bus::OwnershipOptions::default(),
+            retention_ms: 7 * 86_400_000,
             partitions_per_topic: 4,
             relay_max_batch: 500,
             relay_poll_ms: 50,
@@ -243,6 +267,55 @@ impl Default for BusConfig {
             backoff_base_ms: 100,
             backoff_max_ms: 10_000,
             max_payload_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Which log carries the bus's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BusBackend {
+    Embedded,
+    Kafka,
+}
+
+/// A Kafka cluster ([`crate::bus::kafka`]). Topics are named
+/// `<topic_prefix><game>.<topic>`, dead letters go to `<...>.dlq`; they are
+/// created at first use with `partitions_per_topic` partitions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KafkaConfig {
+    /// `host:port[,host:port...]` of the brokers to bootstrap from.
+    pub bootstrap_servers: String,
+    /// Prefix of every topic name this host uses (e.g. per environment).
+    pub topic_prefix: String,
+    /// Replicas of each topic created by the host (3 in production).
+    pub replication_factor: i32,
+    /// How long a publish may take, retries included, before it fails and
+    /// the outbox keeps the events for the next round, in milliseconds.
+    pub delivery_timeout_ms: u64,
+    /// How long the producer waits to fill a batch, in milliseconds.
+    pub linger_ms: u64,
+    /// Longest a broker holds a fetch open waiting for records, in
+    /// milliseconds: the floor of publish-to-consume latency when idle.
+    pub fetch_wait_ms: u64,
+    /// Records a reader buffers per partition ahead of its consumer, in KiB.
+    pub prefetch_kib: u32,
+    /// Timeout of administrative requests (topics, offsets), in milliseconds.
+    pub admin_timeout_ms: u64,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        Self {
+            bootstrap_servers: String::from("127.0.0.1:9092"),
+            topic_prefix: String::from("idempo."),
+            replication_factor: 1,
+            delivery_timeout_ms: 30_000,
+            linger_ms: 2,
+            fetch_wait_ms: 10,
+            prefetch_kib: 4_096,
+            admin_timeout_ms: 10_000,
         }
     }
 }

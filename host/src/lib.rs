@@ -2,13 +2,17 @@
 //! an operator can replace while the game runs.
 //!
 //! Map:
-//! - [`bus`]: the event bus: envelope, embedded durable log with consumer
-//!   groups and a DLQ, the outbox relay, idempotent consumers;
+//! - [`bus`]: the event bus: envelope, the embedded durable log and Kafka,
+//!   the outbox relay, idempotent consumers with a DLQ, partition ownership
+//!   across hosts;
 //! - [`config`]: the one typed configuration, with defaults that run;
+//! - [`housekeeping`]: periodic purges: log retention, dedupe window,
+//!   outbox, idempotency records;
 //! - [`runtime`]: the component runtime: engine, sandbox, host imports,
 //!   registry with hot swap and pinning, breakers, artifact cache;
-//! - [`admin`]: the operator's HTTP API (upload, activate, roll back,
-//!   breakers), guarded by the operator token;
+//! - [`admin`]: the operator's HTTP API (components: upload, activate, roll
+//!   back, breakers; events: dead letters, replay, group offsets and
+//!   resets), guarded by the operator token;
 //! - [`server`]: the HTTP server: web pages, health, admin API;
 //! - [`store`]: durable state on SQLite or PostgreSQL: key-value state,
 //!   outbox, idempotency records, processed events, leases, group commit.
@@ -21,6 +25,7 @@
 pub mod admin;
 pub mod bus;
 pub mod config;
+pub mod housekeeping;
 pub mod problem;
 pub mod runtime;
 pub mod server;

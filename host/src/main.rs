@@ -1,12 +1,14 @@
 //! `idempo`: starts the host with the components of a directory on the
-//! embedded backend (or PostgreSQL), and serves the web arena and the admin
-//! API.
+//! embedded backend (or PostgreSQL), runs the event pipeline (the outbox
+//! relay onto the bus), and serves the web arena and the admin API.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
+use idempo_host::bus::Relay;
 use idempo_host::config::Config;
+use idempo_host::housekeeping::Housekeeping;
 use idempo_host::runtime::{Runtime, RuntimeOptions};
 use idempo_host::server::{self, AppState};
 use idempo_host::store::Store;
@@ -37,6 +39,14 @@ struct Args {
     /// `sqlite://<path>` or `postgres://<user>@<host>/<db>`.
     #[arg(long, env = "IDEMPO_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Run the bus on Kafka at these brokers (`host:port[,...]`) instead of
+    /// the embedded log (overrides the file).
+    #[arg(long, env = "IDEMPO_KAFKA_BROKERS")]
+    kafka_brokers: Option<String>,
+    /// This host's id among hosts sharing a database (e.g. the pod's name);
+    /// random at every start by default.
+    #[arg(long, env = "IDEMPO_HOST_ID")]
+    host_id: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,6 +79,13 @@ fn main() -> anyhow::Result<()> {
     if let Some(v) = args.database_url {
         config.storage.database_url = v;
     }
+    if let Some(v) = args.host_id {
+        config.host_id = v;
+    }
+    if let Some(v) = args.kafka_brokers {
+        config.bus.backend = idempo_host::config::BusBackend::Kafka;
+        config.bus.kafka.bootstrap_servers = v;
+    }
     if config.operator_token == Config::default().operator_token {
         tracing::warn!(
             "using the development operator token; set IDEMPO_OPERATOR_TOKEN in production"
@@ -94,12 +111,41 @@ fn main() -> anyhow::Result<()> {
             // Opening the store applies its migrations.
             let store = Store::open(&config.storage, &config.data_dir).await?;
             tracing::info!(backend = ?store.kind(), "store open and migrated");
+            let bus = idempo_host::bus::open(&config, store.clone())?;
+            tracing::info!(backend = ?config.bus.backend, "event bus open");
+            // The outbox relay and housekeeping run until the server stops.
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let host_id = match config.host_id.as_str() {
+                "" => idempo_host::store::new_event_id(),
+                id => id.to_owned(),
+            };
+            tracing::info!(%host_id, "host id (owner of this host's leases)");
+            let relay = Relay::new(store.clone(), bus.clone(), &config.bus)
+                .owned_by(&host_id, config.bus.ownership);
+            let relay = tokio::spawn(relay.run(stopped.clone()));
+            let housekeeping = Housekeeping::new(
+                store.clone(),
+                bus.clone(),
+                &config.housekeeping,
+                config.bus.retention_ms,
+            );
+            let housekeeping = tokio::spawn(housekeeping.run(stopped));
             let state = Arc::new(AppState {
                 config,
                 runtime: Arc::new(runtime),
+                store: store.clone(),
+                bus,
             });
-            server::serve(state).await?;
+            let served = server::serve(state).await;
+            // The relay ends its round, then stops (and gives up its lease).
+            let _ = stop.send(true);
+            if let Err(e) = relay.await {
+                tracing::error!(error = %e, "the outbox relay ended abnormally");
+            }
+            if let Err(e) = housekeeping.await {
+                tracing::error!(error = %e, "housekeeping ended abnormally");
+            }
             store.close().await;
-            Ok(())
+            served
         })
 }

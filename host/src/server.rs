@@ -8,13 +8,19 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower_http::services::ServeDir;
 
+use crate::bus::Bus;
 use crate::config::Config;
 use crate::runtime::Runtime;
+use crate::store::Store;
 
 /// What every handler can reach.
 pub struct AppState {
     pub config: Config,
     pub runtime: Arc<Runtime>,
+    /// Durable state (cheap to clone).
+    pub store: Store,
+    /// The event bus over `store` (see [`crate::bus::open`]).
+    pub bus: Arc<dyn Bus>,
 }
 
 /// The whole application's routes.

@@ -4,12 +4,9 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::*;
 use idempo_host::config::Config;
 use idempo_host::runtime::World;
-use idempo_host::server::{self, AppState};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -22,18 +19,12 @@ async fn host() -> String {
 async fn host_with(upload_limit_bytes: usize) -> String {
     let rt = runtime();
     load(&rt, World::Combat, "classic", "1.0.0", "combat_classic");
-    let state = Arc::new(AppState {
-        config: Config {
-            operator_token: TOKEN.into(),
-            upload_limit_bytes,
-            ..Config::default()
-        },
-        runtime: Arc::new(rt),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(server::serve_on(listener, state));
-    base
+    let config = Config {
+        operator_token: TOKEN.into(),
+        upload_limit_bytes,
+        ..Config::default()
+    };
+    serve(config, rt).await.base
 }
 
 fn client() -> reqwest::Client {

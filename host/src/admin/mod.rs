@@ -1,9 +1,12 @@
 //! The operator's admin API, under `/admin/v1`, guarded by the operator
 //! token (a bearer token that is never a player's).
 //!
-//! - [`components`]: list, upload, activate, roll back, history, breakers.
+//! - [`components`]: list, upload, activate, roll back, history, breakers;
+//! - [`events`]: the event bus: dead letters (list, inspect, replay) and
+//!   consumer groups (offsets, lag, reset).
 
 pub mod components;
+pub mod events;
 
 use std::sync::Arc;
 
@@ -21,7 +24,9 @@ pub const OPERATOR: &str = "operator";
 
 /// The admin routes, token-guarded.
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
-    components::routes().route_layer(middleware::from_fn_with_state(state, require_operator))
+    components::routes()
+        .merge(events::routes())
+        .route_layer(middleware::from_fn_with_state(state, require_operator))
 }
 
 async fn require_operator(

@@ -4,8 +4,9 @@
 //! Keeps DESIGN.md invariant 5 on the consumer's side. For each record, in
 //! offset order per partition:
 //! 1. the reader's [`Schemas`] check it; a refused one (malformed envelope or
-//!    payload, unknown type, newer schema version, oversized payload) goes
-//!    to the DLQ with the reason, 0 attempts;
+//!    payload, unknown type, newer schema version, oversized payload, or a
+//!    record the bus could not read, [`Record::unreadable`]) goes to the DLQ
+//!    with the reason, 0 attempts;
 //! 2. an event the group already processed is skipped;
 //! 3. the [`Handler`] turns it into a [`CommitBatch`]; the runner adds the
 //!    processed-event record and commits both in one store commit, so a
@@ -14,11 +15,22 @@
 //!    all, sleeping with exponential backoff and full jitter in between
 //!    ([`super::retry`]); then the event goes to the DLQ with the last
 //!    error, the attempt count and its topic, partition and offset;
-//! 5. the group's offset moves past it.
+//! 5. the group's offset moves past it, from where the round read, unless
+//!    it was moved meanwhile (an operator's reset): then the reset stands
+//!    and the next round reads from there ([`Bus::advance_offset`]).
 //!
 //! A store failure (the database, not the event) stops the round with an
 //! error and leaves the offset where it was: the next round reads the event
 //! again. Bounds: `consumer_max_batch` records per partition per round.
+//!
+//! With several processes ([`Consumer::owned_by`]), a runner reads only the
+//! partitions its [`Ownership`] holds, and each partition under its lease:
+//! the handler's commit carries the lease as its fence, so a runner that
+//! lost the partition (paused, slow) cannot commit into it
+//! ([`StoreError::LeaseLost`] ends the partition's round, with no dead
+//! letter and no offset moved); its offset and dead letters, which are not
+//! fenced, are written only while the lease is
+//! [`OwnershipOptions::usable`]. Without it, one runner owns everything.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,10 +39,11 @@ use async_trait::async_trait;
 
 use super::envelope::{Envelope, Schemas};
 use super::error::BusError;
+use super::ownership::{Owned, Ownership, OwnershipOptions, Unit};
 use super::retry::{Backoff, Jitter, Sleeper, random_jitter, tokio_sleeper};
 use super::{Bus, NewDeadLetter, Position, Record};
 use crate::config::BusConfig;
-use crate::store::{CommitBatch, ProcessedEvent, Store, StoreError};
+use crate::store::{CommitBatch, Lease, ProcessedEvent, Store, StoreError};
 
 /// An event a handler is given: the record, and its checked payload.
 #[derive(Debug, Clone)]
@@ -66,7 +79,29 @@ pub struct Progress {
     pub dead: usize,
 }
 
-/// One consumer group's runner over some topics, all their partitions.
+/// Which partitions a runner reads.
+enum Claim {
+    /// Every partition, unfenced: the only process of its group.
+    Everything,
+    /// What `owned` shows; `ownership` is here until [`Consumer::run`]
+    /// moves it to a task of its own, and ticks between rounds until then.
+    Owned {
+        ownership: Option<Box<Ownership>>,
+        owned: tokio::sync::watch::Receiver<Owned>,
+        options: OwnershipOptions,
+    },
+}
+
+/// How a record's processing ended.
+enum Step {
+    /// Applied, skipped or dead-lettered: the offset may move past it.
+    Done,
+    /// The partition's lease is gone: stop reading it, leave its offset.
+    Lost,
+}
+
+/// One consumer group's runner over some topics, all their partitions (or
+/// the share its process owns).
 pub struct Consumer {
     bus: Arc<dyn Bus>,
     store: Store,
@@ -81,6 +116,7 @@ pub struct Consumer {
     sleep: Sleeper,
     jitter: Jitter,
     clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    claim: Claim,
 }
 
 impl Consumer {
@@ -111,6 +147,63 @@ impl Consumer {
             sleep: tokio_sleeper(),
             jitter: random_jitter(),
             clock: Arc::new(super::relay::now_ms),
+            claim: Claim::Everything,
+        }
+    }
+
+    /// Shares the group's partitions with the other processes that run it:
+    /// this runner, as member `owner`, reads only those it holds a lease on
+    /// (see [`super::ownership`]). `owner` must be unique per process.
+    pub fn owned_by(mut self, owner: &str, options: OwnershipOptions) -> Self {
+        let ownership = Ownership::new(
+            self.store.clone(),
+            &self.game,
+            &self.group,
+            owner,
+            self.units(),
+            options,
+        );
+        self.claim = Claim::Owned {
+            owned: ownership.watch(),
+            ownership: Some(Box::new(ownership)),
+            options,
+        };
+        self
+    }
+
+    /// Every partition of every topic of the runner.
+    fn units(&self) -> Vec<Unit> {
+        let partitions = i32::try_from(self.bus.partitions()).unwrap_or(i32::MAX);
+        self.topics
+            .iter()
+            .flat_map(|topic| {
+                (0..partitions).map(|partition| Unit {
+                    topic: topic.clone(),
+                    partition,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the runner may read `unit`: `Some(fence)` if so, with the
+    /// lease its commits carry (none when it owns everything).
+    fn claim_of(&self, unit: &Unit) -> Option<Option<Lease>> {
+        match &self.claim {
+            Claim::Everything => Some(None),
+            Claim::Owned { owned, .. } => owned.borrow().get(unit).cloned().map(Some),
+        }
+    }
+
+    /// Whether the runner still holds `unit` in the tenure of `fence` with
+    /// time to spare: the check before an unfenced write.
+    fn still_holds(&self, unit: &Unit, fence: Option<&Lease>) -> bool {
+        match (&self.claim, fence) {
+            (Claim::Everything, _) => true,
+            (Claim::Owned { owned, options, .. }, Some(fence)) => owned
+                .borrow()
+                .get(unit)
+                .is_some_and(|now| now.fence == fence.fence && options.usable(now, (self.clock)())),
+            (Claim::Owned { .. }, None) => false,
         }
     }
 
@@ -132,37 +225,89 @@ impl Consumer {
         self
     }
 
-    /// One round over every partition of every topic: reads up to
-    /// `consumer_max_batch` records of each and processes them in order.
+    /// One round over every partition of every topic it may read: reads up
+    /// to `consumer_max_batch` records of each and processes them in order.
     pub async fn run_once(&mut self) -> Result<Progress, BusError> {
+        if let Claim::Owned {
+            ownership: Some(ownership),
+            ..
+        } = &mut self.claim
+        {
+            ownership.tick_if_due((self.clock)()).await?;
+        }
         let mut progress = Progress::default();
-        let partitions = i32::try_from(self.bus.partitions()).unwrap_or(i32::MAX);
-        for topic in self.topics.clone() {
-            for partition in 0..partitions {
-                let records = self
+        for unit in self.units() {
+            let Some(fence) = self.claim_of(&unit) else {
+                continue;
+            };
+            // Where this round reads from: each record's offset move must
+            // start there (offsets may skip, e.g. past a broker's retention).
+            let mut from = Position {
+                topic: unit.topic.clone(),
+                partition: unit.partition,
+                offset: self
                     .bus
-                    .fetch(&self.game, &self.group, &topic, partition, self.max_batch)
-                    .await?;
-                for record in records {
-                    progress.read += 1;
-                    self.process(&record, &mut progress).await?;
-                    let next = Position {
-                        offset: record.position.offset + 1,
-                        ..record.position
-                    };
-                    self.bus
-                        .commit_offset(&self.game, &self.group, &next, (self.clock)())
-                        .await?;
+                    .next_offset(&self.game, &self.group, &unit.topic, unit.partition)
+                    .await?,
+            };
+            let records = self
+                .bus
+                .fetch(
+                    &self.game,
+                    &self.group,
+                    &unit.topic,
+                    unit.partition,
+                    self.max_batch,
+                )
+                .await?;
+            for record in records {
+                if !self.still_holds(&unit, fence.as_ref()) {
+                    break;
                 }
+                progress.read += 1;
+                let step = self
+                    .process(&unit, &record, fence.as_ref(), &mut progress)
+                    .await?;
+                // Only the partition's holder moves its offset: a runner
+                // that lost it leaves it to the new owner.
+                if matches!(step, Step::Lost) || !self.still_holds(&unit, fence.as_ref()) {
+                    break;
+                }
+                // From where it read to past the record, unless the group
+                // was reset meanwhile: then the reset stands, and the next
+                // round reads from there.
+                let next = record.position.offset + 1;
+                let moved = self
+                    .bus
+                    .advance_offset(&self.game, &self.group, &from, next, (self.clock)())
+                    .await?;
+                if !moved {
+                    break;
+                }
+                from.offset = next;
             }
         }
         Ok(progress)
     }
 
     /// Runs rounds until `stop` turns true; an idle runner sleeps until the
-    /// next append or `consumer_poll_ms`, whichever comes first.
+    /// next append, a change of the partitions it owns, or
+    /// `consumer_poll_ms`, whichever comes first. An owned runner's
+    /// [`Ownership`] runs beside it, renewing its leases while rounds run,
+    /// and gives them away when it stops.
     pub async fn run(mut self, mut stop: tokio::sync::watch::Receiver<bool>) {
         let mut appended = self.bus.appended();
+        let (ownership, mut owned) = match &mut self.claim {
+            Claim::Everything => (None, None),
+            Claim::Owned {
+                ownership, owned, ..
+            } => {
+                let task = ownership
+                    .take()
+                    .map(|o| tokio::spawn(o.run(stop.clone(), self.clock.clone())));
+                (task, Some(owned.clone()))
+            }
+        };
         while !*stop.borrow() {
             let idle = match self.run_once().await {
                 Ok(p) => p.read == 0,
@@ -172,28 +317,54 @@ impl Consumer {
                 }
             };
             if idle {
+                let moved = async {
+                    match owned.as_mut() {
+                        Some(owned) => {
+                            if owned.changed().await.is_err() {
+                                std::future::pending::<()>().await;
+                            }
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
                 tokio::select! {
                     _ = tokio::time::sleep(self.poll) => {}
                     _ = appended.changed() => {}
                     _ = stop.changed() => {}
+                    _ = moved => {}
                 }
             }
         }
+        if let Some(task) = ownership
+            && let Err(e) = task.await
+        {
+            tracing::warn!(group = %self.group, error = %e, "ownership task failed");
+        }
     }
 
-    async fn process(&mut self, record: &Record, progress: &mut Progress) -> Result<(), BusError> {
+    async fn process(
+        &mut self,
+        unit: &Unit,
+        record: &Record,
+        fence: Option<&Lease>,
+        progress: &mut Progress,
+    ) -> Result<Step, BusError> {
+        if let Some(why) = &record.unreadable {
+            return self
+                .dead(unit, record, fence, why.clone(), 0, progress)
+                .await;
+        }
         let payload = match self.schemas.check(&record.envelope) {
             Ok(payload) => payload,
             Err(refusal) => {
-                self.to_dlq(record, refusal.to_string(), 0).await?;
-                progress.dead += 1;
-                return Ok(());
+                let why = refusal.to_string();
+                return self.dead(unit, record, fence, why, 0, progress).await;
             }
         };
         let event_id = &record.envelope.event_id;
         if self.store.is_processed(&self.group, event_id).await? {
             progress.skipped += 1;
-            return Ok(());
+            return Ok(Step::Done);
         }
         let event = Event {
             position: record.position.clone(),
@@ -211,14 +382,24 @@ impl Consumer {
                         game: self.game.clone(),
                         processed_at_ms: (self.clock)(),
                     });
+                    // A handler's own fence (a match's lease) wins; the
+                    // processed record still makes the event apply once.
+                    if batch.fence.is_none() {
+                        batch.fence = fence.cloned();
+                    }
                     match self.store.commit(batch).await {
                         Ok(_) => {
                             progress.applied += 1;
-                            return Ok(());
+                            return Ok(Step::Done);
                         }
                         Err(StoreError::AlreadyProcessed { .. }) => {
                             progress.skipped += 1;
-                            return Ok(());
+                            return Ok(Step::Done);
+                        }
+                        Err(e @ StoreError::LeaseLost { .. }) => {
+                            tracing::info!(group = %self.group, error = %e,
+                                "partition lost while applying an event; its new owner goes on");
+                            return Ok(Step::Lost);
                         }
                         // The handler's batch itself is refused: the event's
                         // fault, like a handler error.
@@ -229,14 +410,33 @@ impl Consumer {
                 Err(e) => e.0,
             };
             if attempt >= self.backoff.attempts {
-                self.to_dlq(record, failure, attempt).await?;
-                progress.dead += 1;
-                return Ok(());
+                return self
+                    .dead(unit, record, fence, failure, attempt, progress)
+                    .await;
             }
             let ceiling = self.backoff.ceiling_ms(attempt);
             let delay = (self.jitter)(ceiling).min(ceiling);
             (self.sleep)(Duration::from_millis(delay)).await;
         }
+    }
+
+    /// Sends `record` to the DLQ, if the runner still holds its partition
+    /// (else the partition's new owner decides).
+    async fn dead(
+        &self,
+        unit: &Unit,
+        record: &Record,
+        fence: Option<&Lease>,
+        error: String,
+        attempts: u32,
+        progress: &mut Progress,
+    ) -> Result<Step, BusError> {
+        if !self.still_holds(unit, fence) {
+            return Ok(Step::Lost);
+        }
+        self.to_dlq(record, error, attempts).await?;
+        progress.dead += 1;
+        Ok(Step::Done)
     }
 
     async fn to_dlq(&self, record: &Record, error: String, attempts: u32) -> Result<(), BusError> {

@@ -18,12 +18,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
+use super::catalog::on_db;
 use super::envelope::Envelope;
 use super::error::BusError;
-use super::{Bus, DeadLetter, NewDeadLetter, Position, Record, partition_of};
+use super::{Bus, Position, Record, known_topic, partition_of};
 use crate::config::BusConfig;
-use crate::runtime::effects::TOPICS;
-use crate::store::{PoolRef, Store};
+use crate::store::Store;
 
 /// The embedded log over a [`Store`]'s database. Cheap to share (`Arc`).
 pub struct EmbeddedBus {
@@ -48,35 +48,14 @@ impl EmbeddedBus {
     }
 }
 
-fn known_topic(topic: &str) -> Result<(), BusError> {
-    if TOPICS.contains(&topic) {
-        Ok(())
-    } else {
-        Err(BusError::UnknownTopic(topic.to_owned()))
-    }
-}
-
-/// Runs `$call` with the SQL module of the store's database.
-macro_rules! on_db {
-    ($self:expr, |$pool:ident, $m:ident| $call:expr) => {
-        match $self.store.pool_ref() {
-            None => return Err(BusError::NoPool),
-            Some(PoolRef::Sqlite($pool)) => {
-                use sqlite_sql as $m;
-                $call
-            }
-            Some(PoolRef::Postgres($pool)) => {
-                use postgres_sql as $m;
-                $call
-            }
-        }
-    };
-}
-
 #[async_trait]
 impl Bus for EmbeddedBus {
     fn partitions(&self) -> u32 {
         self.partitions
+    }
+
+    fn catalog(&self) -> &Store {
+        &self.store
     }
 
     async fn publish(&self, events: &[Envelope], now_ms: i64) -> Result<Vec<Position>, BusError> {
@@ -87,7 +66,8 @@ impl Bus for EmbeddedBus {
             known_topic(&e.topic)?;
         }
         let parts = self.partitions;
-        let positions = on_db!(self, |pool, m| m::append(pool, events, parts, now_ms).await)?;
+        let positions = on_db!(self.store, |pool, m| m::append(pool, events, parts, now_ms)
+            .await)?;
         self.wake();
         Ok(positions)
     }
@@ -100,35 +80,15 @@ impl Bus for EmbeddedBus {
         partition: i32,
         max: u32,
     ) -> Result<Vec<Record>, BusError> {
-        on_db!(self, |pool, m| m::fetch(
+        on_db!(self.store, |pool, m| m::fetch(
             pool, game, group, topic, partition, max
         )
         .await)
     }
 
-    async fn next_offset(
-        &self,
-        game: &str,
-        group: &str,
-        topic: &str,
-        partition: i32,
-    ) -> Result<i64, BusError> {
-        on_db!(self, |pool, m| m::next_offset(
-            pool, game, group, topic, partition
-        )
-        .await)
-    }
-
-    async fn commit_offset(
-        &self,
-        game: &str,
-        group: &str,
-        position: &Position,
-        now_ms: i64,
-    ) -> Result<(), BusError> {
-        known_topic(&position.topic)?;
-        on_db!(self, |pool, m| m::set_offset(
-            pool, game, group, position, now_ms
+    async fn end_offset(&self, game: &str, topic: &str, partition: i32) -> Result<i64, BusError> {
+        on_db!(self.store, |pool, m| m::end_offset(
+            pool, game, topic, partition
         )
         .await)
     }
@@ -143,7 +103,7 @@ impl Bus for EmbeddedBus {
     ) -> Result<(), BusError> {
         known_topic(topic)?;
         for partition in 0..i32::try_from(self.partitions).unwrap_or(i32::MAX) {
-            let offset = on_db!(self, |pool, m| {
+            let offset = on_db!(self.store, |pool, m| {
                 m::offset_at(pool, game, topic, partition, at_ms).await
             })?;
             let position = Position {
@@ -156,26 +116,17 @@ impl Bus for EmbeddedBus {
         Ok(())
     }
 
-    async fn dead_letter(&self, letter: &NewDeadLetter) -> Result<i64, BusError> {
-        on_db!(self, |pool, m| m::dead_letter(pool, letter).await)
-    }
-
-    async fn dlq_list(
-        &self,
-        game: &str,
-        after: i64,
-        limit: u32,
-    ) -> Result<Vec<DeadLetter>, BusError> {
-        on_db!(self, |pool, m| m::dlq_list(pool, game, after, limit).await)
-    }
-
-    async fn dlq_get(&self, id: i64) -> Result<Option<DeadLetter>, BusError> {
-        on_db!(self, |pool, m| m::dlq_get(pool, id).await)
+    async fn purge_before(&self, before_ms: i64, limit: u32) -> Result<u64, BusError> {
+        on_db!(self.store, |pool, m| m::purge_before(
+            pool, before_ms, limit
+        )
+        .await)
     }
 
     async fn dlq_replay(&self, id: i64, now_ms: i64) -> Result<Position, BusError> {
         let parts = self.partitions;
-        let position = on_db!(self, |pool, m| m::dlq_replay(pool, id, parts, now_ms).await)?;
+        let position = on_db!(self.store, |pool, m| m::dlq_replay(pool, id, parts, now_ms)
+            .await)?;
         self.wake();
         Ok(position)
     }
@@ -188,10 +139,12 @@ impl Bus for EmbeddedBus {
 /// The log's SQL, written once and compiled for each database's concrete
 /// types (like `store/sql.rs`): both accept the same text.
 macro_rules! log_sql {
-    ($Db:ty, $begin:literal) => {
+    ($Db:ty, $begin:literal, $catalog:ident) => {
         use sqlx::Row as _;
 
-        use super::{DeadLetter, Envelope, NewDeadLetter, Position, Record, partition_of};
+        use crate::bus::catalog::$catalog as catalog;
+
+        use super::{Envelope, Position, Record, partition_of};
         use crate::bus::error::BusError;
 
         type Pool = sqlx::Pool<$Db>;
@@ -263,26 +216,6 @@ macro_rules! log_sql {
             })
         }
 
-        pub(super) async fn next_offset(
-            pool: &Pool,
-            game: &str,
-            group: &str,
-            topic: &str,
-            partition: i32,
-        ) -> Result<i64, BusError> {
-            let row = sqlx::query::<$Db>(
-                "SELECT next_offset FROM consumer_offsets \
-                 WHERE game = $1 AND consumer_group = $2 AND topic = $3 AND partition_no = $4",
-            )
-            .bind(game)
-            .bind(group)
-            .bind(topic)
-            .bind(partition)
-            .fetch_optional(pool)
-            .await?;
-            Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
-        }
-
         pub(super) async fn fetch(
             pool: &Pool,
             game: &str,
@@ -291,7 +224,7 @@ macro_rules! log_sql {
             partition: i32,
             max: u32,
         ) -> Result<Vec<Record>, BusError> {
-            let from = next_offset(pool, game, group, topic, partition).await?;
+            let from = catalog::next_offset(pool, game, group, topic, partition).await?;
             let sql = format!(
                 "SELECT {RECORD_COLUMNS} FROM event_log \
                  WHERE game = $1 AND topic = $2 AND partition_no = $3 AND log_offset >= $4 \
@@ -328,32 +261,8 @@ macro_rules! log_sql {
                     game: row.try_get("game")?,
                     payload: row.try_get("payload")?,
                 },
+                unreadable: None,
             })
-        }
-
-        pub(super) async fn set_offset(
-            pool: &Pool,
-            game: &str,
-            group: &str,
-            position: &Position,
-            now_ms: i64,
-        ) -> Result<(), BusError> {
-            sqlx::query::<$Db>(
-                "INSERT INTO consumer_offsets \
-                    (game, consumer_group, topic, partition_no, next_offset, updated_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (game, consumer_group, topic, partition_no) DO UPDATE SET \
-                    next_offset = excluded.next_offset, updated_at_ms = excluded.updated_at_ms",
-            )
-            .bind(game)
-            .bind(group)
-            .bind(&position.topic)
-            .bind(position.partition)
-            .bind(position.offset.max(0))
-            .bind(now_ms)
-            .execute(pool)
-            .await?;
-            Ok(())
         }
 
         /// The first offset appended at or after `at_ms`, else the end.
@@ -375,9 +284,19 @@ macro_rules! log_sql {
             .fetch_one(pool)
             .await?
             .try_get(0)?;
-            if let Some(first) = first {
-                return Ok(first);
+            match first {
+                Some(first) => Ok(first),
+                None => end_offset(pool, game, topic, partition).await,
             }
+        }
+
+        /// The partition's next offset to append (0 if never appended).
+        pub(super) async fn end_offset(
+            pool: &Pool,
+            game: &str,
+            topic: &str,
+            partition: i32,
+        ) -> Result<i64, BusError> {
             let head = sqlx::query::<$Db>(
                 "SELECT next_offset FROM log_heads \
                  WHERE game = $1 AND topic = $2 AND partition_no = $3",
@@ -390,83 +309,23 @@ macro_rules! log_sql {
             Ok(head.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
         }
 
-        pub(super) async fn dead_letter(
+        /// Deletes up to `limit` records appended before `before_ms`. The
+        /// heads stay: offsets are never reused.
+        pub(super) async fn purge_before(
             pool: &Pool,
-            l: &NewDeadLetter,
-        ) -> Result<i64, BusError> {
-            let id: i64 = sqlx::query::<$Db>(
-                "INSERT INTO dlq (game, consumer_group, topic, partition_no, log_offset, event_id, \
-                    envelope, error, attempts, dead_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-            )
-            .bind(&l.game)
-            .bind(&l.consumer_group)
-            .bind(&l.position.topic)
-            .bind(l.position.partition)
-            .bind(l.position.offset)
-            .bind(&l.envelope.event_id)
-            .bind(l.envelope.encode())
-            .bind(&l.error)
-            .bind(l.attempts)
-            .bind(l.dead_at_ms)
-            .fetch_one(pool)
-            .await?
-            .try_get(0)?;
-            Ok(id)
-        }
-
-        const DLQ_COLUMNS: &str = "id, game, consumer_group, topic, partition_no, log_offset, \
-             envelope, error, attempts, dead_at_ms, replayed_at_ms";
-
-        fn dead(row: &DbRow) -> Result<DeadLetter, BusError> {
-            let envelope: String = row.try_get("envelope")?;
-            Ok(DeadLetter {
-                id: row.try_get("id")?,
-                game: row.try_get("game")?,
-                consumer_group: row.try_get("consumer_group")?,
-                position: Position {
-                    topic: row.try_get("topic")?,
-                    partition: row.try_get("partition_no")?,
-                    offset: row.try_get("log_offset")?,
-                },
-                envelope: Envelope::decode(envelope.as_bytes()).map_err(|e| {
-                    BusError::Corrupt {
-                        what: "dead letter",
-                        why: e.to_string(),
-                    }
-                })?,
-                error: row.try_get("error")?,
-                attempts: row.try_get("attempts")?,
-                dead_at_ms: row.try_get("dead_at_ms")?,
-                replayed_at_ms: row.try_get("replayed_at_ms")?,
-            })
-        }
-
-        pub(super) async fn dlq_list(
-            pool: &Pool,
-            game: &str,
-            after: i64,
+            before_ms: i64,
             limit: u32,
-        ) -> Result<Vec<DeadLetter>, BusError> {
-            let sql = format!(
-                "SELECT {DLQ_COLUMNS} FROM dlq WHERE game = $1 AND id > $2 ORDER BY id LIMIT $3"
-            );
-            let rows = sqlx::query::<$Db>(sqlx::AssertSqlSafe(sql))
-                .bind(game)
-                .bind(after)
-                .bind(i64::from(limit))
-                .fetch_all(pool)
-                .await?;
-            rows.iter().map(dead).collect()
-        }
-
-        pub(super) async fn dlq_get(pool: &Pool, id: i64) -> Result<Option<DeadLetter>, BusError> {
-            let sql = format!("SELECT {DLQ_COLUMNS} FROM dlq WHERE id = $1");
-            let row = sqlx::query::<$Db>(sqlx::AssertSqlSafe(sql))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?;
-            row.as_ref().map(dead).transpose()
+        ) -> Result<u64, BusError> {
+            let done = sqlx::query::<$Db>(
+                "DELETE FROM event_log WHERE (game, topic, partition_no, log_offset) IN \
+                    (SELECT game, topic, partition_no, log_offset FROM event_log \
+                     WHERE appended_at_ms < $1 LIMIT $2)",
+            )
+            .bind(before_ms)
+            .bind(i64::from(limit))
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected())
         }
 
         /// Marks the dead letter replayed and appends its event, in one
@@ -478,29 +337,13 @@ macro_rules! log_sql {
             now_ms: i64,
         ) -> Result<Position, BusError> {
             let mut tx = pool.begin_with($begin).await?;
-            let row = sqlx::query::<$Db>(
-                "UPDATE dlq SET replayed_at_ms = $2 WHERE id = $1 AND replayed_at_ms IS NULL \
-                 RETURNING envelope",
-            )
-            .bind(id)
-            .bind(now_ms)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(row) = row else {
-                let exists = sqlx::query::<$Db>("SELECT id FROM dlq WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                return Err(match exists {
-                    Some(_) => BusError::AlreadyReplayed(id),
-                    None => BusError::NoDeadLetter(id),
-                });
+            let Some(letter) = catalog::dlq_get(&mut *tx, id).await? else {
+                return Err(BusError::NoDeadLetter(id));
             };
-            let envelope: String = row.try_get(0)?;
-            let envelope = Envelope::decode(envelope.as_bytes()).map_err(|e| BusError::Corrupt {
-                what: "dead letter",
-                why: e.to_string(),
-            })?;
+            if !catalog::mark_replayed(&mut *tx, id, now_ms).await? {
+                return Err(BusError::AlreadyReplayed(id));
+            }
+            let envelope = letter.envelope;
             let position = append_one(&mut tx, &envelope, partitions, now_ms).await?;
             tx.commit().await?;
             Ok(position)
@@ -509,9 +352,9 @@ macro_rules! log_sql {
 }
 
 mod sqlite_sql {
-    log_sql!(sqlx::Sqlite, "BEGIN IMMEDIATE");
+    log_sql!(sqlx::Sqlite, "BEGIN IMMEDIATE", sqlite_sql);
 }
 
 mod postgres_sql {
-    log_sql!(sqlx::Postgres, "BEGIN");
+    log_sql!(sqlx::Postgres, "BEGIN", postgres_sql);
 }

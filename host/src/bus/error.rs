@@ -20,6 +20,9 @@ pub enum BusError {
     /// The store's backend has no SQL pool to keep the log in.
     #[error("the store's backend keeps no SQL database for the embedded log")]
     NoPool,
+    /// The Kafka cluster failed or refused a request.
+    #[error("kafka {what} failed: {why}")]
+    Broker { what: &'static str, why: String },
     /// A stored row could not be read back.
     #[error("corrupt {what}: {why}")]
     Corrupt { what: &'static str, why: String },

@@ -8,10 +8,16 @@
 //!   read a group's partitions, commit offsets, DLQ, resets;
 //! - [`embedded`]: the embedded implementation, a durable log in the store's
 //!   database with in-process fan-out;
+//! - [`catalog`]: what every bus keeps in the database: group offsets and
+//!   the dead-letter catalog;
+//! - [`kafka`]: the Kafka implementation, through rdkafka;
 //! - [`relay`]: the outbox relay, outbox -> bus;
+//! - [`ownership`]: which process owns which partitions of a group, and
+//!   the relay, by leases in the store;
 //! - [`consumer`]: the idempotent consumer runner, with retries and the DLQ;
 //! - [`retry`]: exponential backoff with full jitter;
-//! - [`error`]: the one error type, [`BusError`].
+//! - [`error`]: the one error type, [`BusError`];
+//! - [`open`] (here): the bus a host runs, chosen by its configuration.
 //!
 //! The path of an event: a service commits it in a [`crate::store::CommitBatch`]
 //! -> [`relay::Relay`] appends it ([`Bus::publish`]) and marks it sent ->
@@ -19,12 +25,17 @@
 //! handler's batch with the processed-event record, and advances the group's
 //! offset ([`Bus::commit_offset`]).
 
+pub mod catalog;
 pub mod consumer;
 pub mod embedded;
 pub mod envelope;
 pub mod error;
+pub mod kafka;
+pub mod ownership;
 pub mod relay;
 pub mod retry;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -33,8 +44,31 @@ pub use consumer::{Consumer, Event, Handler, HandlerError, Progress};
 pub use embedded::EmbeddedBus;
 pub use envelope::{Envelope, Refusal, Schemas};
 pub use error::BusError;
+pub use kafka::KafkaBus;
+pub use ownership::{Ownership, OwnershipOptions};
 pub use relay::Relay;
 pub use retry::{Backoff, Jitter, Sleeper};
+
+use crate::config::{BusBackend, Config};
+use crate::store::Store;
+
+/// The bus the host runs, as `bus.backend` says: the embedded log in
+/// `store`'s database, or Kafka (offsets and dead letters in `store`).
+pub fn open(config: &Config, store: Store) -> Result<Arc<dyn Bus>, BusError> {
+    Ok(match config.bus.backend {
+        BusBackend::Embedded => EmbeddedBus::new(store, &config.bus),
+        BusBackend::Kafka => KafkaBus::connect(store, &config.bus)?,
+    })
+}
+
+/// Refuses a topic the bus does not carry.
+pub(crate) fn known_topic(topic: &str) -> Result<(), BusError> {
+    if crate::runtime::effects::TOPICS.contains(&topic) {
+        Ok(())
+    } else {
+        Err(BusError::UnknownTopic(topic.to_owned()))
+    }
+}
 
 /// Where a record sits: topic, partition, offset.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,6 +85,11 @@ pub struct Record {
     /// When the bus appended it, Unix milliseconds.
     pub appended_at_ms: i64,
     pub envelope: Envelope,
+    /// Why the bus could not read the record as an envelope (a broker record
+    /// written by a foreign producer, say); `envelope` then holds what could
+    /// be read, and the consumer sends the record to the DLQ with this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
 
 /// A dead letter: an event a group gave up on, and why.
@@ -96,18 +135,24 @@ pub fn partition_of(key: &str, partitions: u32) -> i32 {
     i32::try_from(hash % partitions).unwrap_or(i32::MAX)
 }
 
-/// The bus, as a service and a consumer see it. The embedded log implements
-/// it; a broker (Kafka) is to implement it with the same meaning. Times are
-/// Unix milliseconds passed in by the caller. Every group and offset is per
-/// game.
+/// The bus, as a service and a consumer see it: the embedded log and Kafka
+/// implement it with the same meaning (the conformance suite holds both to
+/// it). Times are Unix milliseconds passed in by the caller. Every group and
+/// offset is per game.
 #[async_trait]
 pub trait Bus: Send + Sync + 'static {
     /// Partitions of every topic.
     fn partitions(&self) -> u32;
 
+    /// The database that keeps the groups' offsets and the dead-letter
+    /// catalog ([`catalog`]), whichever log carries the records.
+    fn catalog(&self) -> &Store;
+
     /// Appends `events` (to each one's topic, at the partition of its key),
-    /// in order, all or nothing; returns where each landed once durable. An
-    /// event published twice is appended twice: consumers dedupe by id.
+    /// in order; returns where each landed once all are durable. On an
+    /// error, the embedded log appended none of them, a broker perhaps some:
+    /// the caller publishes them again, and an event published twice is
+    /// appended twice (consumers dedupe by id).
     async fn publish(&self, events: &[Envelope], now_ms: i64) -> Result<Vec<Position>, BusError>;
 
     /// Up to `max` records of `topic`/`partition` from the group's next
@@ -128,7 +173,14 @@ pub trait Bus: Send + Sync + 'static {
         group: &str,
         topic: &str,
         partition: i32,
-    ) -> Result<i64, BusError>;
+    ) -> Result<i64, BusError> {
+        catalog::next_offset(self.catalog(), game, group, topic, partition).await
+    }
+
+    /// The next offset that will be appended to `topic`/`partition` of
+    /// `game` (the high watermark): 0 for an empty partition. A group's lag
+    /// is this minus its [`Bus::next_offset`].
+    async fn end_offset(&self, game: &str, topic: &str, partition: i32) -> Result<i64, BusError>;
 
     /// Sets the group's next offset, after it processed what lies before;
     /// also how a group is reset to an offset.
@@ -138,7 +190,26 @@ pub trait Bus: Send + Sync + 'static {
         group: &str,
         position: &Position,
         now_ms: i64,
-    ) -> Result<(), BusError>;
+    ) -> Result<(), BusError> {
+        known_topic(&position.topic)?;
+        catalog::set_offset(self.catalog(), game, group, position, now_ms).await
+    }
+
+    /// Moves the group's offset from `from` (where it read) to `next`, after
+    /// it processed what lies between; false, and nothing moved, if the
+    /// offset is no longer `from.offset` (an operator reset the group, or
+    /// another host moved it): the consumer then reads from where it is.
+    async fn advance_offset(
+        &self,
+        game: &str,
+        group: &str,
+        from: &Position,
+        next: i64,
+        now_ms: i64,
+    ) -> Result<bool, BusError> {
+        known_topic(&from.topic)?;
+        catalog::advance_offset(self.catalog(), game, group, from, next, now_ms).await
+    }
 
     /// Resets the group, in every partition of `topic`, to the first record
     /// appended at or after `at_ms` (the end of the partition if none).
@@ -152,7 +223,9 @@ pub trait Bus: Send + Sync + 'static {
     ) -> Result<(), BusError>;
 
     /// Records a dead letter; returns its id.
-    async fn dead_letter(&self, letter: &NewDeadLetter) -> Result<i64, BusError>;
+    async fn dead_letter(&self, letter: &NewDeadLetter) -> Result<i64, BusError> {
+        catalog::dead_letter(self.catalog(), letter).await
+    }
 
     /// Up to `limit` dead letters of `game` after id `after`, oldest first.
     async fn dlq_list(
@@ -160,15 +233,27 @@ pub trait Bus: Send + Sync + 'static {
         game: &str,
         after: i64,
         limit: u32,
-    ) -> Result<Vec<DeadLetter>, BusError>;
+    ) -> Result<Vec<DeadLetter>, BusError> {
+        catalog::dlq_list(self.catalog(), game, after, limit).await
+    }
 
     /// One dead letter.
-    async fn dlq_get(&self, id: i64) -> Result<Option<DeadLetter>, BusError>;
+    async fn dlq_get(&self, id: i64) -> Result<Option<DeadLetter>, BusError> {
+        catalog::dlq_get(self.catalog(), id).await
+    }
 
     /// Appends the dead letter's event to its original topic again (same
     /// event id) and marks it replayed, at once. A group that already applied
     /// the event skips it; a second replay is refused.
     async fn dlq_replay(&self, id: i64, now_ms: i64) -> Result<Position, BusError>;
+
+    /// Deletes up to `limit` records appended before `before_ms` (the log's
+    /// retention); returns how many. A broker keeps its own retention, set
+    /// on its topics: there this deletes nothing.
+    async fn purge_before(&self, before_ms: i64, limit: u32) -> Result<u64, BusError> {
+        let _ = (before_ms, limit);
+        Ok(0)
+    }
 
     /// A receiver that changes whenever something was appended, so idle
     /// consumers wake at once instead of polling fast.

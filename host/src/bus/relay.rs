@@ -8,7 +8,10 @@
 //! call. Bound: at most `relay_max_batch` rows per round.
 //!
 //! One relay per database at a time (a second one only duplicates, which
-//! consumers tolerate, but breaks order per key between the two).
+//! consumers tolerate, but breaks order per key between the two): a running
+//! relay holds the lease [`RELAY_LEASE`] of game [`RELAY_LEASE_GAME`],
+//! renewed while it runs, and relays only while it holds it; another host's
+//! relay takes it over when it expires ([`super::ownership::SoleLease`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +19,15 @@ use std::time::Duration;
 use super::Bus;
 use super::envelope::Envelope;
 use super::error::BusError;
+use super::ownership::{OwnershipOptions, SoleLease};
 use crate::config::BusConfig;
-use crate::store::Store;
+use crate::store::{Store, new_event_id};
+
+/// The lease a running relay holds: one per database, so not any one
+/// game's (the outbox holds every game's events).
+pub const RELAY_LEASE: &str = "outbox-relay";
+/// The game of [`RELAY_LEASE`]: none in particular.
+pub const RELAY_LEASE_GAME: &str = "*";
 
 /// The outbox relay of one store.
 pub struct Relay {
@@ -25,16 +35,30 @@ pub struct Relay {
     bus: Arc<dyn Bus>,
     max_batch: u32,
     poll: Duration,
+    lease: SoleLease,
 }
 
 impl Relay {
+    /// A relay whose [`Relay::run`] holds [`RELAY_LEASE`] as a random owner
+    /// with the lease timings of `config.ownership`.
     pub fn new(store: Store, bus: Arc<dyn Bus>, config: &BusConfig) -> Self {
         Self {
             store,
             bus,
             max_batch: config.relay_max_batch.max(1),
             poll: Duration::from_millis(config.relay_poll_ms),
+            lease: Self::lease(&new_event_id(), config.ownership),
         }
+    }
+
+    /// Runs as `owner` (the process's id) with the lease timings `options`.
+    pub fn owned_by(mut self, owner: &str, options: OwnershipOptions) -> Self {
+        self.lease = Self::lease(owner, options);
+        self
+    }
+
+    fn lease(owner: &str, options: OwnershipOptions) -> SoleLease {
+        SoleLease::new(RELAY_LEASE_GAME, RELAY_LEASE, owner, options)
     }
 
     /// One round: publishes up to `relay_max_batch` unsent events and marks
@@ -51,24 +75,44 @@ impl Relay {
         Ok(events.len())
     }
 
-    /// Relays until `stop` turns true: at once while there is a backlog,
-    /// every `relay_poll_ms` when the outbox is empty or the bus failed.
-    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+    /// Relays until `stop` turns true, while it holds [`RELAY_LEASE`]: at
+    /// once while there is a backlog, every `relay_poll_ms` when the outbox
+    /// is empty or the bus failed; without the lease it tries to take it
+    /// every `renew_every_ms`. Gives the lease away when it stops.
+    pub async fn run(mut self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let standby =
+            Duration::from_millis(u64::try_from(self.lease.options().renew_ms()).unwrap_or(1));
         while !*stop.borrow() {
             let now_ms = now_ms();
-            let idle = match self.relay_once(now_ms).await {
-                Ok(n) => n == 0,
+            let held = self
+                .lease
+                .hold(&self.store, now_ms)
+                .await
+                .map(|l| l.is_some());
+            let pause = match held {
+                Ok(true) => match self.relay_once(now_ms).await {
+                    Ok(0) => Some(self.poll),
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "outbox relay round failed; retrying");
+                        Some(self.poll)
+                    }
+                },
+                Ok(false) => Some(standby),
                 Err(e) => {
-                    tracing::warn!(error = %e, "outbox relay round failed; retrying");
-                    true
+                    tracing::warn!(error = %e, "outbox relay lease failed; retrying");
+                    Some(self.poll)
                 }
             };
-            if idle {
+            if let Some(pause) = pause {
                 tokio::select! {
-                    _ = tokio::time::sleep(self.poll) => {}
+                    _ = tokio::time::sleep(pause) => {}
                     _ = stop.changed() => {}
                 }
             }
+        }
+        if let Err(e) = self.lease.release(&self.store).await {
+            tracing::warn!(error = %e, "could not release the relay lease; it will expire");
         }
     }
 }

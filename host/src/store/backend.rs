@@ -148,6 +148,24 @@ pub trait Backend: Send + Sync + 'static {
     /// The lease's current record, expired or not.
     async fn lease_get(&self, game: &str, name: &str) -> Result<Option<Lease>, StoreError>;
 
+    /// Up to `limit` lease records of `game` whose name starts with
+    /// `prefix`, expired or not, by name: how the members of a group find
+    /// each other and who holds what (`crate::bus::ownership`). Reads every
+    /// lease of the game; keep the count of a game's leases modest. A
+    /// backend without a lease table (a test double) refuses.
+    async fn lease_list(
+        &self,
+        game: &str,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<Lease>, StoreError> {
+        let _ = (game, prefix, limit);
+        Err(StoreError::invalid(
+            "lease list",
+            "this backend cannot list leases",
+        ))
+    }
+
     /// Closes every connection; later calls fail.
     async fn close(&self);
 }

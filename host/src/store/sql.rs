@@ -447,6 +447,28 @@ macro_rules! sql_backend {
                     Ok(row.as_ref().map(lease_row).transpose()?)
                 }
 
+                async fn lease_list(
+                    &self,
+                    game: &str,
+                    prefix: &str,
+                    limit: u32,
+                ) -> Result<Vec<Lease>, StoreError> {
+                    // Equality of a prefix, not a range: `name` collates by
+                    // the database's locale on PostgreSQL, where a range
+                    // would not bound a prefix.
+                    let rows = sqlx::query::<$Db>(
+                        "SELECT game, name, owner, fence, expires_at_ms FROM leases \
+                         WHERE game = $1 AND substr(name, 1, length($2)) = $2 \
+                         ORDER BY name LIMIT $3",
+                    )
+                    .bind(game)
+                    .bind(prefix)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    Ok(rows.iter().map(lease_row).collect::<Result<_, _>>()?)
+                }
+
                 async fn close(&self) {
                     self.pool.close().await;
                 }

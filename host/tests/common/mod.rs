@@ -1,18 +1,22 @@
 //! Shared fixtures of the host's integration tests: built components, a
-//! runtime with test limits, call contexts.
+//! runtime with test limits, call contexts, a host served over real HTTP.
 #![allow(dead_code)]
 
 #[macro_use]
 pub mod db;
+pub mod kafka;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use idempo_host::config::RuntimeLimits;
+use idempo_host::bus::Bus;
+use idempo_host::config::{Config, RuntimeLimits};
 use idempo_host::runtime::bindings::types;
 use idempo_host::runtime::{
     CallContext, KvScope, NoState, Runtime, RuntimeOptions, StateView, World,
 };
+use idempo_host::server::{self, AppState};
+use idempo_host::store::Store;
 use semver::Version;
 
 pub const GAME: &str = "default";
@@ -104,4 +108,38 @@ pub fn setup(rt: &Runtime, name: &str, seed: u64) -> types::MatchState {
     .expect("setup call")
     .value
     .expect("setup accepted")
+}
+
+/// A host served over real HTTP on a random local port, and the store and
+/// bus under it (a test drives the event pipeline itself).
+pub struct Served {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    pub store: Store,
+    pub bus: Arc<dyn Bus>,
+}
+
+/// Serves `runtime` with `config` over a SQLite store in a temporary
+/// directory, which lives as long as the server task.
+pub async fn serve(config: Config, runtime: Runtime) -> Served {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&db::test_config(), dir.path())
+        .await
+        .expect("SQLite store opens in a temp dir");
+    let bus = idempo_host::bus::open(&config, store.clone()).expect("the bus opens");
+    let state = Arc::new(AppState {
+        config,
+        runtime: Arc::new(runtime),
+        store: store.clone(),
+        bus: bus.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(async move {
+        let _dir = dir;
+        server::serve_on(listener, state).await
+    });
+    Served { base, store, bus }
 }

@@ -1,9 +1,10 @@
 //! A client of the host's admin API (`/admin/v1`), for `publish`, `list`,
-//! `activate` and `rollback`.
+//! `activate` and `rollback` (here) and `events` ([`crate::events`]).
 //!
 //! Every request carries the operator token as `Authorization: Bearer`. The
 //! host answers errors as `application/problem+json`; an [`AdminError`]
-//! prints them as `title: detail` with what to try next.
+//! prints them as `title: detail` with what to try next, as the caller's
+//! area of the API ([`Hints`]) says.
 
 use std::fmt;
 use std::time::Duration;
@@ -140,11 +141,13 @@ pub enum AdminError {
          or point --host (or IDEMPO_HOST) at the one you run"
     )]
     Unreachable { host: String, reason: String },
-    #[error("{title}: {detail}\nhint: {}", hint(*.status))]
+    #[error("{title}: {detail}\nhint: {hint}")]
     Problem {
         status: u16,
         title: String,
         detail: String,
+        /// What to try next, for this status in this area of the API.
+        hint: &'static str,
     },
     #[error(
         "the host answered {status} with an unexpected body: {body}\nhint: is {host} an idempo host?"
@@ -166,7 +169,10 @@ impl AdminError {
     }
 }
 
-/// What to try after an error status.
+/// What to try after an error status, in one area of the API.
+pub type Hints = fn(u16) -> &'static str;
+
+/// What to try after an error status of the component routes.
 pub fn hint(status: u16) -> &'static str {
     match status {
         400 => "check the name, version and world you gave",
@@ -190,8 +196,8 @@ pub fn hint(status: u16) -> &'static str {
     }
 }
 
-/// Percent-encodes one path segment.
-fn segment(text: &str) -> String {
+/// Percent-encodes one path segment (or query value).
+pub fn segment(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -232,21 +238,39 @@ impl AdminClient {
         &self.game
     }
 
-    /// `{host}/admin/v1/games/{game}/components[/{rest}]`.
-    pub fn components_url(&self, rest: &[&str]) -> String {
-        let mut url = format!(
-            "{}/admin/v1/games/{}/components",
-            self.host,
-            segment(&self.game)
-        );
-        for part in rest {
+    /// `{host}/admin/v1/games/{game}/{path...}`, each part escaped.
+    pub fn game_url(&self, path: &[&str]) -> String {
+        let mut url = format!("{}/admin/v1/games/{}", self.host, segment(&self.game));
+        for part in path {
             url.push('/');
             url.push_str(&segment(part));
         }
         url
     }
 
+    /// `{host}/admin/v1/games/{game}/components[/{rest}]`.
+    pub fn components_url(&self, rest: &[&str]) -> String {
+        let mut path = vec!["components"];
+        path.extend_from_slice(rest);
+        self.game_url(&path)
+    }
+
+    /// The HTTP client, to build a request for [`AdminClient::send_with`].
+    pub fn http(&self) -> &Client {
+        &self.http
+    }
+
     fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, AdminError> {
+        self.send_with(request, hint)
+    }
+
+    /// Sends `request` with the operator token and reads the JSON answer;
+    /// a problem is explained with `hints`.
+    pub fn send_with<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+        hints: Hints,
+    ) -> Result<T, AdminError> {
         let request = match &self.token {
             Some(token) => request.bearer_auth(token),
             None => request,
@@ -255,10 +279,10 @@ impl AdminClient {
             host: self.host.clone(),
             reason: root_cause(&e),
         })?;
-        self.read(response)
+        self.read(response, hints)
     }
 
-    fn read<T: DeserializeOwned>(&self, response: Response) -> Result<T, AdminError> {
+    fn read<T: DeserializeOwned>(&self, response: Response, hints: Hints) -> Result<T, AdminError> {
         let status = response.status().as_u16();
         let body = response.text().map_err(|e| AdminError::Unreachable {
             host: self.host.clone(),
@@ -283,6 +307,7 @@ impl AdminClient {
                 status,
                 title: p.title,
                 detail: p.detail,
+                hint: hints(status),
             }),
             Err(_) => Err(unexpected()),
         }
@@ -413,6 +438,7 @@ mod tests {
             status: 401,
             title: "Unauthorized".into(),
             detail: "send the operator token as `Authorization: Bearer <token>`".into(),
+            hint: hint(401),
         };
         let text = e.to_string();
         assert!(

@@ -9,7 +9,8 @@ use idempo_host::runtime::World;
 use semver::Version;
 
 use crate::admin::{AdminClient, DEFAULT_HOST, render_list};
-use crate::{build, publish, scaffold, testing};
+use crate::events::EventsCommand;
+use crate::{build, events, publish, scaffold, testing};
 
 /// idempo's SDK: write, test and publish game rules as WebAssembly
 /// components.
@@ -85,6 +86,12 @@ pub enum Command {
         name: String,
         #[command(flatten)]
         host: HostArgs,
+    },
+    /// The host's event bus: dead letters (list, show, replay) and
+    /// consumer groups (offsets, lag, reset).
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
     },
 }
 
@@ -172,6 +179,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("rolling back {name} failed"))?;
             println!("{activation}");
         }
+        Command::Events { command } => events::run(command)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,43 +3,16 @@
 //! uploads it, and the host then serves it; `rollback` and `activate` move
 //! between versions.
 
-use std::net::TcpListener;
+mod common;
+
 use std::path::Path;
-use std::sync::Arc;
 
 use idempo_cli::admin::AdminClient;
 use idempo_cli::{build, publish, scaffold, testing};
-use idempo_host::config::Config;
-use idempo_host::runtime::{Runtime, RuntimeOptions, World};
-use idempo_host::server::{self, AppState};
+use idempo_host::runtime::World;
 use semver::Version;
 
 const TOKEN: &str = "flow-operator-token";
-
-/// Starts a host on a free port, on its own thread; returns its URL and
-/// runtime.
-fn start_host() -> (String, Arc<Runtime>) {
-    let runtime = Arc::new(Runtime::new(RuntimeOptions::default()).unwrap());
-    let state = Arc::new(AppState {
-        config: Config {
-            operator_token: TOKEN.into(),
-            ..Config::default()
-        },
-        runtime: runtime.clone(),
-    });
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        tokio::runtime::Runtime::new()
-            .unwrap()
-            .block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                server::serve_on(listener, state).await.unwrap();
-            })
-    });
-    (url, runtime)
-}
 
 fn set_version(dir: &Path, version: &str) {
     let manifest = dir.join("Cargo.toml");
@@ -58,7 +31,8 @@ fn set_version(dir: &Path, version: &str) {
 
 #[test]
 fn new_build_test_publish_and_activate_against_a_running_host() {
-    let (url, runtime) = start_host();
+    let host = common::start_host(TOKEN);
+    let (url, runtime) = (host.url.clone(), host.runtime.clone());
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("sparring");
 
