@@ -1,19 +1,21 @@
 //! The event pipeline end to end: a service commits events into the outbox,
 //! the running [`Relay`] publishes them, a running idempotent [`Consumer`]
 //! applies each (one small key-value write with its processed-event record)
-//! and commits the group's offset. On every bus: the embedded log on SQLite
+//! and moves the group's offset. On every bus: the embedded log on SQLite
 //! and on PostgreSQL, and Kafka on the broker of `IDEMPO_TEST_KAFKA`
-//! (skipped, with a note, when the variable is unset).
+//! (offsets in PostgreSQL; skipped, with a note, when the variable is
+//! unset).
 //!
 //! - `pipeline_throughput/<bus>` (criterion): events per second, from the
 //!   first commit of `THROUGHPUT_EVENTS` events (in outbox batches of
-//!   `COMMIT_BATCH_EVENTS`) until the consumer acknowledged the last;
+//!   `COMMIT_BATCH_EVENTS`) until the consumer acknowledged the last; then
+//!   where a consumed event's time went, printed per bus;
 //! - latency (a plain loop, printed after criterion's groups): events
-//!   committed one at a time at `LATENCY_RATE_PER_S` for `LATENCY_RUN_S`,
-//!   with p50 / p99 / max of publish-to-consume (the service's commit call
-//!   until the handler is called) and consume-to-ack (the handler is called
-//!   until the consumer committed the handler's batch with the processed
-//!   record and then the group's offset).
+//!   committed one per commit at each of `LATENCY_RATES_PER_S` for
+//!   `LATENCY_RUN_S`, with p50 / p99 / max of publish-to-consume (the
+//!   service's commit call until the handler is called) and consume-to-ack
+//!   (the handler is called until the consumer committed the handler's
+//!   batch with the processed record, then moved the group's offset).
 //!
 //! ```text
 //! IDEMPO_TEST_KAFKA=127.0.0.1:19092 cargo bench -p idempo-host --bench pipeline
@@ -21,9 +23,10 @@
 //! ... --bench pipeline -- latency       # only the latency report
 //! ```
 //!
-//! Fixtures (databases, topics, the running relay and consumer) are set up
-//! outside the timed part. Both runners use the tuning of [`bus_config`] and
-//! [`group_commit`]: existing configuration knobs only.
+//! Fixtures (databases, topics, the running relay and consumer, one event
+//! through them) are set up outside the timed part. The pipeline is tuned
+//! by [`bus_config`] and [`group_commit`]: existing configuration knobs
+//! only.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -50,14 +53,15 @@ const EVENT_TYPE: &str = "PointsScored";
 const GROUP: &str = "leaderboard";
 
 /// Events committed per measured iteration of the throughput groups.
-const THROUGHPUT_EVENTS: u32 = 5_000;
+const THROUGHPUT_EVENTS: u32 = 2_000;
 /// Events per outbox commit (one `CommitBatch`) in the throughput groups.
 const COMMIT_BATCH_EVENTS: u32 = 100;
 /// Players the events' keys spread over (so over every partition).
 const PLAYERS: u32 = 1_000;
-/// Events per second committed in the latency run, one per commit.
-const LATENCY_RATE_PER_S: u32 = 500;
-/// Seconds the latency run commits for, per bus.
+/// Events per second committed in the latency runs, one per commit: one
+/// rate every bus keeps up with, and the issue's example rate.
+const LATENCY_RATES_PER_S: [u32; 2] = [200, 500];
+/// Seconds each latency run commits for.
 const LATENCY_RUN_S: u32 = 4;
 /// Longest wait for the pipeline to drain what was committed.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -110,12 +114,25 @@ struct Probe {
     samples: Mutex<Samples>,
     /// Records whose offset the consumer committed.
     acked: watch::Sender<u64>,
+    /// When the last one was (the consumer applies one event at a time).
+    last_acked_at_us: Mutex<Option<u64>>,
 }
 
+/// Latencies of one run, in microseconds.
 #[derive(Default)]
 struct Samples {
-    publish_to_consume_us: Vec<u64>,
-    consume_to_ack_us: Vec<u64>,
+    /// The service's commit call until the handler is called.
+    publish_to_consume: Vec<u64>,
+    /// The handler is called until the group's offset moved past the event.
+    consume_to_ack: Vec<u64>,
+    /// Of which: the handler's batch and the processed record committed.
+    batch_commit: Vec<u64>,
+    /// Of which: the group's offset moved.
+    offset_move: Vec<u64>,
+    /// The previous event acknowledged until the handler is called: the
+    /// consumer's dedupe read and schema check, and its fetch at the start
+    /// of a round (counted only while the consumer is busy).
+    before_handler: Vec<u64>,
 }
 
 impl Probe {
@@ -124,27 +141,40 @@ impl Probe {
         self.consumed_at_us
             .lock()
             .insert((position.partition, position.offset), now);
+        let last_acked = self.last_acked_at_us.lock().take();
+        let mut samples = self.samples.lock();
         if let Some(committed) = committed_at_us {
-            let mut samples = self.samples.lock();
             samples
-                .publish_to_consume_us
+                .publish_to_consume
                 .push(now.saturating_sub(committed));
+        }
+        if let Some(acked) = last_acked {
+            samples.before_handler.push(now.saturating_sub(acked));
         }
     }
 
-    /// The group's offset in `partition` moved to `next`: the record before
-    /// is acknowledged.
-    fn acked(&self, partition: i32, next: i64) {
+    /// The group's offset in `partition` moved to `next`, a move that began
+    /// at `moving_since_us`: the record before is acknowledged.
+    fn acked(&self, partition: i32, next: i64, moving_since_us: u64) {
         let now = now_us();
         let consumed = self.consumed_at_us.lock().remove(&(partition, next - 1));
         if let Some(consumed) = consumed {
             let mut samples = self.samples.lock();
-            samples.consume_to_ack_us.push(now.saturating_sub(consumed));
+            samples.consume_to_ack.push(now.saturating_sub(consumed));
+            samples
+                .batch_commit
+                .push(moving_since_us.saturating_sub(consumed));
+            samples
+                .offset_move
+                .push(now.saturating_sub(moving_since_us));
         }
+        *self.last_acked_at_us.lock() = Some(now);
         self.acked.send_modify(|n| *n += 1);
     }
 
+    /// The run's samples; the next run starts afresh.
     fn take_samples(&self) -> Samples {
+        self.last_acked_at_us.lock().take();
         std::mem::take(&mut *self.samples.lock())
     }
 }
@@ -204,10 +234,11 @@ impl Bus for Probed {
         position: &Position,
         now_ms: i64,
     ) -> Result<(), BusError> {
+        let since = now_us();
         self.inner
             .commit_offset(game, group, position, now_ms)
             .await?;
-        self.probe.acked(position.partition, position.offset);
+        self.probe.acked(position.partition, position.offset, since);
         Ok(())
     }
 
@@ -219,12 +250,13 @@ impl Bus for Probed {
         next: i64,
         now_ms: i64,
     ) -> Result<bool, BusError> {
+        let since = now_us();
         let moved = self
             .inner
             .advance_offset(game, group, from, next, now_ms)
             .await?;
         if moved {
-            self.probe.acked(from.partition, next);
+            self.probe.acked(from.partition, next, since);
         }
         Ok(moved)
     }
@@ -330,7 +362,6 @@ fn scored(n: u32, committed_us: Option<u64>) -> OutboxEvent {
 // ---------------------------------------------------------------- pipeline
 
 /// The buses measured.
-#[derive(Clone)]
 enum Kind {
     Sqlite,
     Postgres,
@@ -479,6 +510,7 @@ fn throughput(c: &mut Criterion) {
     for kind in kinds() {
         let mut pipeline = rt.block_on(Pipeline::start(&kind));
         let mut n = 0u32;
+        let mut under_load = Samples::default();
         group.bench_function(kind.name(), |b| {
             b.iter_custom(|iters| {
                 rt.block_on(async {
@@ -496,13 +528,19 @@ fn throughput(c: &mut Criterion) {
                         }
                         pipeline.drained(u64::from(THROUGHPUT_EVENTS)).await;
                         took += started.elapsed();
-                        pipeline.probe.take_samples();
+                        let samples = pipeline.probe.take_samples();
+                        under_load.consume_to_ack.extend(samples.consume_to_ack);
+                        under_load.batch_commit.extend(samples.batch_commit);
+                        under_load.offset_move.extend(samples.offset_move);
+                        under_load.before_handler.extend(samples.before_handler);
                     }
                     took
                 })
             })
         });
         rt.block_on(pipeline.stop());
+        println!("{} under load, per event:", kind.name());
+        print_latencies(&under_load);
     }
     group.finish();
 }
@@ -511,33 +549,46 @@ fn throughput(c: &mut Criterion) {
 
 fn latency() {
     let rt = runtime();
-    println!(
-        "\npipeline latency: {LATENCY_RATE_PER_S} events/s for {LATENCY_RUN_S} s, \
-         one event per commit"
-    );
+    println!("\npipeline latency: one event per commit, {LATENCY_RUN_S} s at each rate");
     for kind in kinds() {
-        let (sent, samples) = rt.block_on(async {
+        rt.block_on(async {
             let mut pipeline = Pipeline::start(&kind).await;
-            let sent = steady_run(&pipeline).await;
-            pipeline.drained(u64::from(sent)).await;
-            let samples = pipeline.probe.take_samples();
+            for rate in LATENCY_RATES_PER_S {
+                let sent = steady_run(&pipeline, rate).await;
+                pipeline.drained(u64::from(sent)).await;
+                let mut samples = pipeline.probe.take_samples();
+                // At a rate the consumer keeps up with, it waits for the
+                // next event: idle time, not work.
+                samples.before_handler.clear();
+                println!("{} at {rate} events/s ({sent} events)", kind.name());
+                print_latencies(&samples);
+            }
             pipeline.stop().await;
-            (sent, samples)
         });
-        println!(
-            "{:<18} {sent} events  publish-to-consume {}  consume-to-ack {}",
-            kind.name(),
-            percentiles(samples.publish_to_consume_us),
-            percentiles(samples.consume_to_ack_us),
-        );
     }
 }
 
-/// Commits one event per tick at the steady rate, each commit on a task of
-/// its own so a slow commit does not slow the rate; returns how many.
-async fn steady_run(pipeline: &Pipeline) -> u32 {
-    let total = LATENCY_RATE_PER_S * LATENCY_RUN_S;
-    let period = Duration::from_secs(1) / LATENCY_RATE_PER_S;
+fn print_latencies(samples: &Samples) {
+    let rows = [
+        ("publish-to-consume", &samples.publish_to_consume),
+        ("consume-to-ack", &samples.consume_to_ack),
+        ("  batch commit", &samples.batch_commit),
+        ("  offset move", &samples.offset_move),
+        ("before the handler", &samples.before_handler),
+    ];
+    for (name, us) in rows {
+        if !us.is_empty() {
+            println!("  {name:<20} {}", percentiles(us));
+        }
+    }
+}
+
+/// Commits one event per tick at `rate` per second for `LATENCY_RUN_S`,
+/// each commit on a task of its own so a slow commit does not slow the
+/// rate; returns how many.
+async fn steady_run(pipeline: &Pipeline, rate: u32) -> u32 {
+    let total = rate * LATENCY_RUN_S;
+    let period = Duration::from_secs(1) / rate;
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut commits = tokio::task::JoinSet::new();
@@ -562,7 +613,8 @@ async fn steady_run(pipeline: &Pipeline) -> u32 {
 }
 
 /// `p50 a ms  p99 b ms  max c ms` of samples in microseconds.
-fn percentiles(mut us: Vec<u64>) -> String {
+fn percentiles(us: &[u64]) -> String {
+    let mut us = us.to_vec();
     if us.is_empty() {
         return "(no samples)".into();
     }

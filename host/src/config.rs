@@ -42,6 +42,10 @@ pub struct Config {
     pub bus: BusConfig,
     /// Periodic purges (log retention, dedupe window, outbox, idempotency).
     pub housekeeping: crate::housekeeping::HousekeepingConfig,
+    /// The player API: session tokens, rate limits, body limits.
+    pub gateway: crate::gateway::GatewayConfig,
+    /// The arena: lobby, matches, actions (see [`crate::arena::ArenaConfig`]).
+    pub arena: crate::arena::ArenaConfig,
 }
 
 impl Default for Config {
@@ -60,6 +64,8 @@ impl Default for Config {
             storage: StorageConfig::default(),
             bus: BusConfig::default(),
             housekeeping: crate::housekeeping::HousekeepingConfig::default(),
+            gateway: crate::gateway::GatewayConfig::default(),
+            arena: crate::arena::ArenaConfig::default(),
         }
     }
 }

@@ -2,10 +2,15 @@
 //! an operator can replace while the game runs.
 //!
 //! Map:
+//! - [`arena`]: lobby and matchmaking, one actor per match, actions
+//!   committed once behind idempotency keys, matches rebuilt from their logs;
 //! - [`bus`]: the event bus: envelope, the embedded durable log and Kafka,
 //!   the outbox relay, idempotent consumers with a DLQ, partition ownership
 //!   across hosts;
 //! - [`config`]: the one typed configuration, with defaults that run;
+//! - [`gateway`]: the player API under `/v1`: sign-up, sign-in, session
+//!   tokens, the [`gateway::Player`] extractor, correlation ids, rate and
+//!   body limits;
 //! - [`housekeeping`]: periodic purges: log retention, dedupe window,
 //!   outbox, idempotency records;
 //! - [`runtime`]: the component runtime: engine, sandbox, host imports,
@@ -23,8 +28,10 @@
 //! ([`runtime::call`]), and commits the returned [`runtime::Effects`] itself.
 
 pub mod admin;
+pub mod arena;
 pub mod bus;
 pub mod config;
+pub mod gateway;
 pub mod housekeeping;
 pub mod problem;
 pub mod runtime;

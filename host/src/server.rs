@@ -1,5 +1,6 @@
 //! The HTTP server: the web pages at `/`, health at `/healthz`, the admin
-//! API under `/admin/v1`.
+//! API under `/admin/v1`, the player API under `/v1` ([`crate::gateway`]);
+//! every request gets a correlation id.
 
 use std::sync::Arc;
 
@@ -32,7 +33,11 @@ pub fn app(state: Arc<AppState>) -> Router {
             get(|| async { Json(json!({ "status": "ok" })) }),
         )
         .merge(crate::admin::router(state.clone()))
+        .merge(crate::gateway::router(&state, Router::new()))
         .fallback_service(web)
+        .layer(axum::middleware::from_fn(
+            crate::gateway::correlation::correlate,
+        ))
         .with_state(state)
 }
 
@@ -50,7 +55,9 @@ pub async fn serve_on(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     println!("idempo is listening on http://{addr}/ (admin API under /admin/v1)");
-    axum::serve(listener, app(state))
+    // Connection info gives the rate limiter the caller's address.
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::action_log::MatchActionRow;
 use super::error::StoreError;
 use super::idempotency::IdempotencyDone;
 use super::lease::Lease;
@@ -36,6 +37,10 @@ pub struct CommitBatch {
     pub processed: Option<ProcessedEvent>,
     /// Commit only if this lease is still held in this tenure.
     pub fence: Option<Lease>,
+    /// Entries appended to matches' action logs (`crate::arena`); an entry
+    /// that exists already fails the batch.
+    #[serde(default)]
+    pub match_actions: Vec<MatchActionRow>,
 }
 
 impl CommitBatch {
@@ -77,6 +82,7 @@ impl CommitBatch {
             && self.events.is_empty()
             && self.idempotency.is_none()
             && self.processed.is_none()
+            && self.match_actions.is_empty()
     }
 
     /// Refuses what the databases cannot store alike: empty names and ids,
@@ -109,6 +115,14 @@ impl CommitBatch {
             name("consumer group", &p.consumer_group)?;
             name("processed event id", &p.event_id)?;
             name("processed event game", &p.game)?;
+        }
+        for a in &self.match_actions {
+            name("match action game", &a.game)?;
+            name("match action match id", &a.match_id)?;
+            name("match action kind", &a.kind)?;
+            opt_text("match action player", &a.player)?;
+            opt_text("match action id", &a.action_id)?;
+            text("match action body", &a.body)?;
         }
         if let Some(l) = &self.fence {
             name("lease game", &l.game)?;

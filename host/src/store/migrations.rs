@@ -24,6 +24,16 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "event_log",
         include_str!("../../migrations/sqlite/0002_event_log.sql"),
     ),
+    (
+        3,
+        "players",
+        include_str!("../../migrations/sqlite/0003_players.sql"),
+    ),
+    (
+        4,
+        "matches",
+        include_str!("../../migrations/sqlite/0004_matches.sql"),
+    ),
 ];
 
 /// (version, description, SQL) of every PostgreSQL migration.
@@ -37,6 +47,16 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "event_log",
         include_str!("../../migrations/postgres/0002_event_log.sql"),
+    ),
+    (
+        3,
+        "players",
+        include_str!("../../migrations/postgres/0003_players.sql"),
+    ),
+    (
+        4,
+        "matches",
+        include_str!("../../migrations/postgres/0004_matches.sql"),
     ),
 ];
 

@@ -11,6 +11,7 @@
 //! - [`outbox`], [`idempotency`], [`processed`], [`lease`]: the records and
 //!   the invariant each keeps;
 //! - [`kv`]: the `kv` import of component calls, read from the store;
+//! - [`action_log`]: rows of matches' action logs, committed in batches;
 //! - [`error`]: the one error type, [`StoreError`].
 //!
 //! The path of a stamped action through here: the gateway looks up its
@@ -20,6 +21,7 @@
 //! into a [`CommitBatch`] with the idempotency record and commits it with
 //! [`Store::commit`]; the outbox relay then publishes its events.
 
+pub mod action_log;
 pub mod backend;
 pub mod batch;
 pub mod error;
@@ -38,6 +40,7 @@ use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use action_log::MatchActionRow;
 pub use backend::{Backend, BackendKind, PoolRef};
 pub use batch::{CommitBatch, KvWrite};
 pub use error::StoreError;

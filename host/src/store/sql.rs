@@ -498,6 +498,9 @@ macro_rules! sql_backend {
                         .collect();
                     write_kv(&mut tx, &admitted).await.map_err(GroupFailure::Statement)?;
                     write_events(&mut tx, &admitted).await.map_err(GroupFailure::Statement)?;
+                    write_match_actions(&mut tx, &admitted)
+                        .await
+                        .map_err(GroupFailure::Statement)?;
                     tx.commit().await.map_err(GroupFailure::Transaction)?;
                     Ok(results)
                 }
@@ -657,6 +660,35 @@ macro_rules! sql_backend {
                             .push_bind(e.correlation_id.as_deref())
                             .push_bind(e.traceparent.as_deref())
                             .push_bind(e.created_at_ms);
+                    });
+                    q.build().persistent(false).execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// The match action log entries of `batches`. A duplicate
+            /// `(game, match_id, seq)` fails the statement (primary key), so
+            /// the group is retried batch by batch and the duplicate fails alone.
+            async fn write_match_actions(
+                tx: &mut Tx,
+                batches: &[&CommitBatch],
+            ) -> Result<(), sqlx::Error> {
+                let rows: Vec<_> = batches.iter().flat_map(|b| &b.match_actions).collect();
+                for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new(
+                        "INSERT INTO match_actions (game, match_id, seq, kind, player, action_id, \
+                                                    at_ms, body, created_at_ms) ",
+                    );
+                    q.push_values(chunk, |mut row, a| {
+                        row.push_bind(a.game.as_str())
+                            .push_bind(a.match_id.as_str())
+                            .push_bind(a.seq)
+                            .push_bind(a.kind.as_str())
+                            .push_bind(a.player.as_deref())
+                            .push_bind(a.action_id.as_deref())
+                            .push_bind(a.at_ms)
+                            .push_bind(a.body.as_str())
+                            .push_bind(a.created_at_ms);
                     });
                     q.build().persistent(false).execute(&mut **tx).await?;
                 }

@@ -1,0 +1,118 @@
+//! Correlation ids: every request gets one, so a player's call, the logs it
+//! writes and the events it causes can be found together.
+//!
+//! The id is the caller's `X-Correlation-Id` when it is 1 to 128 printable
+//! ASCII characters, otherwise a new uuid v7. The middleware ([`correlate`])
+//! puts it in the request's extensions (handlers take it with the
+//! [`CorrelationId`] extractor and pass it into the events they commit), runs
+//! the request inside a tracing span that carries it, and echoes it in the
+//! response header.
+
+use std::convert::Infallible;
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument as _;
+
+/// The header that carries the id, both ways.
+pub const HEADER: HeaderName = HeaderName::from_static("x-correlation-id");
+
+/// Most bytes of a caller's id.
+pub const MAX_BYTES: usize = 128;
+
+/// The correlation id of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrelationId(pub String);
+
+impl CorrelationId {
+    /// A new id (a uuid v7).
+    pub fn generate() -> Self {
+        Self(crate::store::new_event_id())
+    }
+
+    /// The caller's id, if it is 1 to [`MAX_BYTES`] printable ASCII
+    /// characters (space included).
+    pub fn parse(given: &[u8]) -> Option<Self> {
+        let printable = given.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+        if given.is_empty() || given.len() > MAX_BYTES || !printable {
+            return None;
+        }
+        std::str::from_utf8(given).ok().map(|s| Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CorrelationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The request's id; a fresh one where [`correlate`] did not run.
+impl<S: Send + Sync> FromRequestParts<S> for CorrelationId {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(parts
+            .extensions
+            .get::<CorrelationId>()
+            .cloned()
+            .unwrap_or_else(CorrelationId::generate))
+    }
+}
+
+/// Middleware: gives the request its id, runs it in a span with that id,
+/// and echoes the id in the response.
+pub async fn correlate(mut request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(&HEADER)
+        .and_then(|v| CorrelationId::parse(v.as_bytes()))
+        .unwrap_or_else(CorrelationId::generate);
+    request.extensions_mut().insert(id.clone());
+    let span = tracing::info_span!(
+        "request",
+        correlation_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    );
+    let mut response = next.run(request).instrument(span).await;
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+        response.headers_mut().insert(HEADER, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_printable_id_is_kept_and_others_are_not() {
+        assert_eq!(
+            CorrelationId::parse(b"trace 42/abc").map(|c| c.0),
+            Some("trace 42/abc".to_owned())
+        );
+        assert_eq!(
+            CorrelationId::parse(&[b'a'; MAX_BYTES]).map(|c| c.0.len()),
+            Some(128)
+        );
+        assert!(CorrelationId::parse(&[b'a'; MAX_BYTES + 1]).is_none());
+        assert!(CorrelationId::parse(b"").is_none());
+        assert!(CorrelationId::parse(b"tab\there").is_none());
+        assert!(CorrelationId::parse("café".as_bytes()).is_none());
+    }
+
+    #[test]
+    fn a_generated_id_is_a_uuid_v7() {
+        let id = CorrelationId::generate();
+        let uuid = uuid::Uuid::parse_str(id.as_str()).expect("a uuid");
+        assert_eq!(uuid.get_version_num(), 7);
+    }
+}
