@@ -5,39 +5,28 @@
 //! it starts, and its `finished` projection once the log holds the finish.
 //!
 //! The SQL is written once and compiled for each database's concrete types,
-//! like `bus/catalog.rs`; `on_db!` picks the module of the store's backend.
+//! like `bus/catalog.rs`; `store::on_db!` picks the module of the store's backend.
 
 use super::error::ArenaError;
 use super::record::MatchRecord;
 use crate::runtime::bindings::types::MatchResult;
-use crate::store::{MatchActionRow, Store, StoreError};
+use crate::store::{MatchActionRow, Store, StoreError, on_db};
+
+/// The error of a backend without a SQL database for the arena's tables.
+fn no_pool() -> ArenaError {
+    StoreError::invalid("arena store", "this backend has no SQL pool").into()
+}
 
 /// Entries read per query when a log is replayed.
 pub const LOG_PAGE_ROWS: u32 = 1_000;
 
-/// Runs `$call` with the SQL module (`$m`) and pool (`$pool`) of `$store`'s
-/// database.
-macro_rules! on_db {
-    ($store:expr, |$pool:ident, $m:ident| $call:expr) => {
-        match $store.pool_ref() {
-            None => Err(StoreError::invalid("arena store", "this backend has no SQL pool").into()),
-            Some(crate::store::PoolRef::Sqlite($pool)) => {
-                use sqlite_sql as $m;
-                $call
-            }
-            Some(crate::store::PoolRef::Postgres($pool)) => {
-                use postgres_sql as $m;
-                $call
-            }
-        }
-    };
-}
-
 /// Records a new match and its members, in one transaction.
 pub async fn insert_match(store: &Store, record: &MatchRecord) -> Result<(), ArenaError> {
     let config = to_json(&record.config)?;
-    on_db!(store, |pool, m| m::insert_match(pool, record, &config)
-        .await)
+    on_db!(store, no_pool(), |pool, m| m::insert_match(
+        pool, record, &config
+    )
+    .await)
 }
 
 /// A match's row and members.
@@ -46,7 +35,10 @@ pub async fn get_match(
     game: &str,
     match_id: &str,
 ) -> Result<Option<MatchRecord>, ArenaError> {
-    on_db!(store, |pool, m| m::get_match(pool, game, match_id).await)
+    on_db!(store, no_pool(), |pool, m| m::get_match(
+        pool, game, match_id
+    )
+    .await)
 }
 
 /// Up to `limit` matches of `game` still running, by id.
@@ -55,7 +47,10 @@ pub async fn running_matches(
     game: &str,
     limit: u32,
 ) -> Result<Vec<String>, ArenaError> {
-    on_db!(store, |pool, m| m::running_matches(pool, game, limit).await)
+    on_db!(store, no_pool(), |pool, m| m::running_matches(
+        pool, game, limit
+    )
+    .await)
 }
 
 /// Marks a match finished with `result` (a projection of its log's finish;
@@ -68,7 +63,7 @@ pub async fn mark_finished(
     now_ms: i64,
 ) -> Result<(), ArenaError> {
     let result = to_json(result)?;
-    on_db!(store, |pool, m| m::mark_finished(
+    on_db!(store, no_pool(), |pool, m| m::mark_finished(
         pool, game, match_id, &result, now_ms
     )
     .await)
@@ -82,7 +77,7 @@ pub async fn read_log(
     after_seq: i64,
     limit: u32,
 ) -> Result<Vec<MatchActionRow>, ArenaError> {
-    on_db!(store, |pool, m| m::read_log(
+    on_db!(store, no_pool(), |pool, m| m::read_log(
         pool, game, match_id, after_seq, limit
     )
     .await)

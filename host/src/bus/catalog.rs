@@ -10,30 +10,11 @@
 //! ([`super::Consumer`]).
 //!
 //! The SQL is written once and compiled for each database's concrete types
-//! (like `store/sql.rs`); [`on_db!`] picks the module of the store's backend.
+//! (like `store/sql.rs`); `store::on_db!` picks the module of the store's backend.
 
 use super::error::BusError;
 use super::{DeadLetter, NewDeadLetter, Position};
-use crate::store::Store;
-
-/// Runs `$call` with the SQL module (`$m`, one of `sqlite_sql` /
-/// `postgres_sql` in scope) and pool (`$pool`) of `$store`'s database.
-macro_rules! on_db {
-    ($store:expr, |$pool:ident, $m:ident| $call:expr) => {
-        match $store.pool_ref() {
-            None => Err(crate::bus::error::BusError::NoPool),
-            Some(crate::store::PoolRef::Sqlite($pool)) => {
-                use sqlite_sql as $m;
-                $call
-            }
-            Some(crate::store::PoolRef::Postgres($pool)) => {
-                use postgres_sql as $m;
-                $call
-            }
-        }
-    };
-}
-pub(crate) use on_db;
+use crate::store::{Store, on_db};
 
 /// The group's next offset in `topic`/`partition` (0 if it never read).
 pub async fn next_offset(
@@ -43,7 +24,7 @@ pub async fn next_offset(
     topic: &str,
     partition: i32,
 ) -> Result<i64, BusError> {
-    on_db!(store, |pool, m| m::next_offset(
+    on_db!(store, BusError::NoPool, |pool, m| m::next_offset(
         pool, game, group, topic, partition
     )
     .await)
@@ -57,7 +38,7 @@ pub async fn set_offset(
     position: &Position,
     now_ms: i64,
 ) -> Result<(), BusError> {
-    on_db!(store, |pool, m| m::set_offset(
+    on_db!(store, BusError::NoPool, |pool, m| m::set_offset(
         pool, game, group, position, now_ms
     )
     .await)
@@ -74,7 +55,7 @@ pub async fn advance_offset(
     next: i64,
     now_ms: i64,
 ) -> Result<bool, BusError> {
-    on_db!(store, |pool, m| m::advance_offset(
+    on_db!(store, BusError::NoPool, |pool, m| m::advance_offset(
         pool, game, group, from, next, now_ms
     )
     .await)
@@ -82,7 +63,10 @@ pub async fn advance_offset(
 
 /// Records a dead letter; returns its id.
 pub async fn dead_letter(store: &Store, letter: &NewDeadLetter) -> Result<i64, BusError> {
-    on_db!(store, |pool, m| m::dead_letter(pool, letter).await)
+    on_db!(store, BusError::NoPool, |pool, m| m::dead_letter(
+        pool, letter
+    )
+    .await)
 }
 
 /// Up to `limit` dead letters of `game` after id `after`, oldest first.
@@ -92,18 +76,25 @@ pub async fn dlq_list(
     after: i64,
     limit: u32,
 ) -> Result<Vec<DeadLetter>, BusError> {
-    on_db!(store, |pool, m| m::dlq_list(pool, game, after, limit).await)
+    on_db!(store, BusError::NoPool, |pool, m| m::dlq_list(
+        pool, game, after, limit
+    )
+    .await)
 }
 
 /// One dead letter.
 pub async fn dlq_get(store: &Store, id: i64) -> Result<Option<DeadLetter>, BusError> {
-    on_db!(store, |pool, m| m::dlq_get(pool, id).await)
+    on_db!(store, BusError::NoPool, |pool, m| m::dlq_get(pool, id)
+        .await)
 }
 
 /// Marks the dead letter replayed, if it was not; false if it was already
 /// (a replay that raced another one).
 pub async fn dlq_mark_replayed(store: &Store, id: i64, now_ms: i64) -> Result<bool, BusError> {
-    on_db!(store, |pool, m| m::mark_replayed(pool, id, now_ms).await)
+    on_db!(store, BusError::NoPool, |pool, m| m::mark_replayed(
+        pool, id, now_ms
+    )
+    .await)
 }
 
 /// The catalog's SQL for one database.

@@ -18,12 +18,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use super::catalog::on_db;
 use super::envelope::Envelope;
 use super::error::BusError;
 use super::{Bus, Position, Record, known_topic, partition_of};
 use crate::config::BusConfig;
-use crate::store::Store;
+use crate::store::{Store, on_db};
 
 /// The embedded log over a [`Store`]'s database. Cheap to share (`Arc`).
 pub struct EmbeddedBus {
@@ -66,8 +65,10 @@ impl Bus for EmbeddedBus {
             known_topic(&e.topic)?;
         }
         let parts = self.partitions;
-        let positions = on_db!(self.store, |pool, m| m::append(pool, events, parts, now_ms)
-            .await)?;
+        let positions = on_db!(self.store, BusError::NoPool, |pool, m| m::append(
+            pool, events, parts, now_ms
+        )
+        .await)?;
         self.wake();
         Ok(positions)
     }
@@ -80,14 +81,14 @@ impl Bus for EmbeddedBus {
         partition: i32,
         max: u32,
     ) -> Result<Vec<Record>, BusError> {
-        on_db!(self.store, |pool, m| m::fetch(
+        on_db!(self.store, BusError::NoPool, |pool, m| m::fetch(
             pool, game, group, topic, partition, max
         )
         .await)
     }
 
     async fn end_offset(&self, game: &str, topic: &str, partition: i32) -> Result<i64, BusError> {
-        on_db!(self.store, |pool, m| m::end_offset(
+        on_db!(self.store, BusError::NoPool, |pool, m| m::end_offset(
             pool, game, topic, partition
         )
         .await)
@@ -103,7 +104,7 @@ impl Bus for EmbeddedBus {
     ) -> Result<(), BusError> {
         known_topic(topic)?;
         for partition in 0..i32::try_from(self.partitions).unwrap_or(i32::MAX) {
-            let offset = on_db!(self.store, |pool, m| {
+            let offset = on_db!(self.store, BusError::NoPool, |pool, m| {
                 m::offset_at(pool, game, topic, partition, at_ms).await
             })?;
             let position = Position {
@@ -117,7 +118,7 @@ impl Bus for EmbeddedBus {
     }
 
     async fn purge_before(&self, before_ms: i64, limit: u32) -> Result<u64, BusError> {
-        on_db!(self.store, |pool, m| m::purge_before(
+        on_db!(self.store, BusError::NoPool, |pool, m| m::purge_before(
             pool, before_ms, limit
         )
         .await)
@@ -125,8 +126,10 @@ impl Bus for EmbeddedBus {
 
     async fn dlq_replay(&self, id: i64, now_ms: i64) -> Result<Position, BusError> {
         let parts = self.partitions;
-        let position = on_db!(self.store, |pool, m| m::dlq_replay(pool, id, parts, now_ms)
-            .await)?;
+        let position = on_db!(self.store, BusError::NoPool, |pool, m| m::dlq_replay(
+            pool, id, parts, now_ms
+        )
+        .await)?;
         self.wake();
         Ok(position)
     }

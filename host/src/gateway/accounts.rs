@@ -10,7 +10,7 @@
 //! The SQL is written once and compiled for each database's concrete types,
 //! like [`crate::bus::catalog`].
 
-use crate::store::Store;
+use crate::store::{Store, on_db};
 
 /// Fewest characters of a player name.
 pub const MIN_NAME_CHARS: usize = 3;
@@ -78,28 +78,13 @@ pub enum AccountError {
     Storage(#[from] sqlx::Error),
 }
 
-/// Runs `$call` with the SQL module (`$m`) and pool (`$pool`) of `$store`'s
-/// database (as [`crate::bus::catalog`]'s `on_db!`, with this module's error).
-macro_rules! on_db {
-    ($store:expr, |$pool:ident, $m:ident| $call:expr) => {
-        match $store.pool_ref() {
-            None => Err(AccountError::NoPool),
-            Some(crate::store::PoolRef::Sqlite($pool)) => {
-                use sqlite_sql as $m;
-                $call
-            }
-            Some(crate::store::PoolRef::Postgres($pool)) => {
-                use postgres_sql as $m;
-                $call
-            }
-        }
-    };
-}
-
 /// Stores a new player; [`AccountError::NameTaken`] if the game has the
 /// name already.
 pub async fn insert(store: &Store, player: &PlayerRecord) -> Result<(), AccountError> {
-    let done = on_db!(store, |pool, m| m::insert(pool, player).await);
+    let done = on_db!(store, AccountError::NoPool, |pool, m| m::insert(
+        pool, player
+    )
+    .await);
     match done {
         Err(AccountError::Storage(sqlx::Error::Database(e))) if e.is_unique_violation() => {
             Err(AccountError::NameTaken(player.name.clone()))
@@ -115,7 +100,10 @@ pub async fn by_name(
     name: &PlayerName,
 ) -> Result<Option<PlayerRecord>, AccountError> {
     let key = name.key();
-    on_db!(store, |pool, m| m::by_name_key(pool, game, &key).await)
+    on_db!(store, AccountError::NoPool, |pool, m| m::by_name_key(
+        pool, game, &key
+    )
+    .await)
 }
 
 /// The player of `game` with this id.
@@ -124,7 +112,10 @@ pub async fn by_id(
     game: &str,
     id: &str,
 ) -> Result<Option<PlayerRecord>, AccountError> {
-    on_db!(store, |pool, m| m::by_id(pool, game, id).await)
+    on_db!(store, AccountError::NoPool, |pool, m| m::by_id(
+        pool, game, id
+    )
+    .await)
 }
 
 /// The accounts' SQL for one database.

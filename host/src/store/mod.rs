@@ -40,6 +40,27 @@ use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Runs `$call` with the SQL module (`$m`: the caller's `sqlite_sql` or
+/// `postgres_sql`) and the pool (`$pool`) of `$store`'s database, or gives
+/// `$no_pool` for a backend without one. For modules that keep their own
+/// tables with one SQL text compiled for each database.
+macro_rules! on_db {
+    ($store:expr, $no_pool:expr, |$pool:ident, $m:ident| $call:expr) => {
+        match $store.pool_ref() {
+            None => Err($no_pool),
+            Some($crate::store::PoolRef::Sqlite($pool)) => {
+                use sqlite_sql as $m;
+                $call
+            }
+            Some($crate::store::PoolRef::Postgres($pool)) => {
+                use postgres_sql as $m;
+                $call
+            }
+        }
+    };
+}
+pub(crate) use on_db;
+
 pub use action_log::MatchActionRow;
 pub use backend::{Backend, BackendKind, PoolRef};
 pub use batch::{CommitBatch, KvWrite};
