@@ -46,6 +46,8 @@ pub struct Config {
     pub gateway: crate::gateway::GatewayConfig,
     /// The arena: lobby, matches, actions (see [`crate::arena::ArenaConfig`]).
     pub arena: crate::arena::ArenaConfig,
+    /// Who pays finished matches (see [`crate::economy::rewards`]).
+    pub rewards: crate::economy::rewards::RewardsConfig,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             housekeeping: crate::housekeeping::HousekeepingConfig::default(),
             gateway: crate::gateway::GatewayConfig::default(),
             arena: crate::arena::ArenaConfig::default(),
+            rewards: crate::economy::rewards::RewardsConfig::default(),
         }
     }
 }

@@ -2,15 +2,22 @@
 //! an operator can replace while the game runs.
 //!
 //! Map:
+//! - [`api`]: the player API's routes under `/v1`, and its OpenAPI
+//!   document;
 //! - [`arena`]: lobby and matchmaking, one actor per match, actions
 //!   committed once behind idempotency keys, matches rebuilt from their logs;
 //! - [`bus`]: the event bus: envelope, the embedded durable log and Kafka,
 //!   the outbox relay, idempotent consumers with a DLQ, partition ownership
 //!   across hosts;
 //! - [`config`]: the one typed configuration, with defaults that run;
+//! - [`economy`]: wallets and their ledger, items and stamps, notices, and
+//!   the `rewards` consumer that pays finished matches;
 //! - [`gateway`]: the player API under `/v1`: sign-up, sign-in, session
 //!   tokens, the [`gateway::Player`] extractor, correlation ids, rate and
 //!   body limits;
+//! - [`leaderboard`]: the leaderboard read model, projected from
+//!   `MatchFinished` events by an idempotent consumer, and its rebuild
+//!   from the event log;
 //! - [`housekeeping`]: periodic purges: log retention, dedupe window,
 //!   outbox, idempotency records;
 //! - [`runtime`]: the component runtime: engine, sandbox, host imports,
@@ -18,6 +25,8 @@
 //! - [`admin`]: the operator's HTTP API (components: upload, activate, roll
 //!   back, breakers; events: dead letters, replay, group offsets and
 //!   resets), guarded by the operator token;
+//! - [`services`]: the host's background work, started and stopped
+//!   together: relay, housekeeping, consumers, lobby, match takeover;
 //! - [`server`]: the HTTP server: web pages, health, admin API;
 //! - [`store`]: durable state on SQLite or PostgreSQL: key-value state,
 //!   outbox, idempotency records, processed events, leases, group commit.
@@ -28,14 +37,18 @@
 //! ([`runtime::call`]), and commits the returned [`runtime::Effects`] itself.
 
 pub mod admin;
+pub mod api;
 pub mod arena;
 pub mod bus;
 pub mod config;
+pub mod economy;
 pub mod gateway;
 pub mod housekeeping;
+pub mod leaderboard;
 pub mod problem;
 pub mod runtime;
 pub mod server;
+pub mod services;
 pub mod store;
 
 /// The game a default install serves.

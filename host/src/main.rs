@@ -1,16 +1,17 @@
 //! `idempo`: starts the host with the components of a directory on the
-//! embedded backend (or PostgreSQL), runs the event pipeline (the outbox
-//! relay onto the bus), and serves the web arena and the admin API.
+//! embedded backend (or PostgreSQL), runs its background work (the event
+//! pipeline, the consumers, the lobby, match takeover:
+//! [`idempo_host::services`]), and serves the web arena, the player API and
+//! the admin API.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use idempo_host::bus::Relay;
 use idempo_host::config::Config;
-use idempo_host::housekeeping::Housekeeping;
 use idempo_host::runtime::{Runtime, RuntimeOptions};
 use idempo_host::server::{self, AppState};
+use idempo_host::services::Services;
 use idempo_host::store::Store;
 
 /// The idempo game host.
@@ -35,6 +36,10 @@ struct Args {
     /// The operator token guarding the admin API.
     #[arg(long, env = "IDEMPO_OPERATOR_TOKEN", hide_env_values = true)]
     operator_token: Option<String>,
+    /// The secret that signs player session tokens (HS256; at least 32
+    /// bytes; overrides the file).
+    #[arg(long, env = "IDEMPO_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
     /// The database (overrides the file): empty for SQLite in the data dir,
     /// `sqlite://<path>` or `postgres://<user>@<host>/<db>`.
     #[arg(long, env = "IDEMPO_DATABASE_URL", hide_env_values = true)]
@@ -76,6 +81,9 @@ fn main() -> anyhow::Result<()> {
     if let Some(v) = args.operator_token {
         config.operator_token = v;
     }
+    if let Some(v) = args.jwt_secret {
+        config.gateway.jwt_secret = v;
+    }
     if let Some(v) = args.database_url {
         config.storage.database_url = v;
     }
@@ -113,38 +121,19 @@ fn main() -> anyhow::Result<()> {
             tracing::info!(backend = ?store.kind(), "store open and migrated");
             let bus = idempo_host::bus::open(&config, store.clone())?;
             tracing::info!(backend = ?config.bus.backend, "event bus open");
-            // The outbox relay and housekeeping run until the server stops.
-            let (stop, stopped) = tokio::sync::watch::channel(false);
-            let host_id = match config.host_id.as_str() {
-                "" => idempo_host::store::new_event_id(),
-                id => id.to_owned(),
-            };
-            tracing::info!(%host_id, "host id (owner of this host's leases)");
-            let relay = Relay::new(store.clone(), bus.clone(), &config.bus)
-                .owned_by(&host_id, config.bus.ownership);
-            let relay = tokio::spawn(relay.run(stopped.clone()));
-            let housekeeping = Housekeeping::new(
-                store.clone(),
-                bus.clone(),
-                &config.housekeeping,
-                config.bus.retention_ms,
-            );
-            let housekeeping = tokio::spawn(housekeeping.run(stopped));
-            let state = Arc::new(AppState {
+            let state = Arc::new(AppState::new(
                 config,
-                runtime: Arc::new(runtime),
-                store: store.clone(),
+                Arc::new(runtime),
+                store.clone(),
                 bus,
-            });
+                Arc::new(idempo_host::arena::SystemClock),
+            )?);
+            tracing::info!(host_id = %state.host_id, "host id (owner of this host's leases)");
+            // The relay, the consumers, the lobby and match takeover run
+            // until the server stops.
+            let services = Services::start(&state).await;
             let served = server::serve(state).await;
-            // The relay ends its round, then stops (and gives up its lease).
-            let _ = stop.send(true);
-            if let Err(e) = relay.await {
-                tracing::error!(error = %e, "the outbox relay ended abnormally");
-            }
-            if let Err(e) = housekeeping.await {
-                tracing::error!(error = %e, "housekeeping ended abnormally");
-            }
+            services.stop().await;
             store.close().await;
             served
         })

@@ -1,6 +1,6 @@
 //! The HTTP server: the web pages at `/`, health at `/healthz`, the admin
-//! API under `/admin/v1`, the player API under `/v1` ([`crate::gateway`]);
-//! every request gets a correlation id.
+//! API under `/admin/v1`, the player API under `/v1` ([`crate::gateway`]
+//! around [`crate::api`]); every request gets a correlation id.
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower_http::services::ServeDir;
 
+use crate::arena::{Arena, ArenaError, Clock};
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::runtime::Runtime;
@@ -22,6 +23,42 @@ pub struct AppState {
     pub store: Store,
     /// The event bus over `store` (see [`crate::bus::open`]).
     pub bus: Arc<dyn Bus>,
+    /// This host's id: the owner of its leases.
+    pub host_id: String,
+    /// Lobby and matches of this host.
+    pub arena: Arc<Arena>,
+}
+
+impl AppState {
+    /// The state of a host: its arena runs on `clock`, its leases are
+    /// `config.host_id`'s (a fresh id if empty).
+    pub fn new(
+        config: Config,
+        runtime: Arc<Runtime>,
+        store: Store,
+        bus: Arc<dyn Bus>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ArenaError> {
+        let host_id = match config.host_id.as_str() {
+            "" => crate::store::new_event_id(),
+            id => id.to_owned(),
+        };
+        let arena = Arena::new(
+            config.arena.clone(),
+            runtime.clone(),
+            store.clone(),
+            clock,
+            &host_id,
+        )?;
+        Ok(Self {
+            config,
+            runtime,
+            store,
+            bus,
+            host_id,
+            arena: Arc::new(arena),
+        })
+    }
 }
 
 /// The whole application's routes.
@@ -33,7 +70,7 @@ pub fn app(state: Arc<AppState>) -> Router {
             get(|| async { Json(json!({ "status": "ok" })) }),
         )
         .merge(crate::admin::router(state.clone()))
-        .merge(crate::gateway::router(&state, Router::new()))
+        .merge(crate::gateway::router(&state, crate::api::routes()))
         .fallback_service(web)
         .layer(axum::middleware::from_fn(
             crate::gateway::correlation::correlate,

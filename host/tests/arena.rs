@@ -52,6 +52,7 @@ fn submission(player: &str, match_id: &str, key: &str, kind: ActionKind) -> Subm
         match_id: match_id.into(),
         idempotency_key: key.into(),
         kind,
+        stamp: None,
     }
 }
 
@@ -350,7 +351,7 @@ async fn every_outcome_of_an_idempotency_key(store: &Store) {
             game: GAME.into(),
             scope: "ann".into(),
             key: "k2".into(),
-            request_hash: request_hash(&match_id, &ActionKind::Defend),
+            request_hash: request_hash(&match_id, &ActionKind::Defend, None),
             now_ms: clock.now_ms(),
             in_flight_ttl_ms: 30_000,
         })
@@ -581,6 +582,7 @@ async fn a_crashed_match_is_rebuilt_from_its_log_to_the_same_state(store: &Store
         action_id: None,
         at_ms: 0,
         body: "{}".into(),
+        effects: None,
         created_at_ms: 0,
     };
     let stale = store

@@ -3,10 +3,14 @@
 //!
 //! - [`components`]: list, upload, activate, roll back, history, breakers;
 //! - [`events`]: the event bus: dead letters (list, inspect, replay) and
-//!   consumer groups (offsets, lag, reset).
+//!   consumer groups (offsets, lag, reset);
+//! - [`grants`]: currency, items and stamps given to a player;
+//! - [`matches`]: a match replayed from its log; the leaderboard rebuilt.
 
 pub mod components;
 pub mod events;
+pub mod grants;
+pub mod matches;
 
 use std::sync::Arc;
 
@@ -26,6 +30,8 @@ pub const OPERATOR: &str = "operator";
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     components::routes()
         .merge(events::routes())
+        .merge(grants::routes())
+        .merge(matches::routes())
         .route_layer(middleware::from_fn_with_state(state, require_operator))
 }
 

@@ -19,12 +19,13 @@ use tokio::sync::{mpsc, oneshot};
 use super::clock::Clock;
 use super::config::ArenaConfig;
 use super::error::ArenaError;
+use super::feed::{FeedItem, FeedSender};
 use super::live::{Live, Step};
 use super::record::{ActionOutcome, LogEntry, MatchRecord, Submission};
 use super::seal::seal;
 use crate::bus::ownership::SoleLease;
 use crate::runtime::EmittedEvent;
-use crate::runtime::bindings::types::{MatchResult, MatchState};
+use crate::runtime::bindings::types::{Effect, MatchResult, MatchState};
 use crate::store::{CommitBatch, EventMeta, IdempotencyDone, MatchActionRow, OutboxEvent, Store};
 
 /// The topic of player actions.
@@ -81,6 +82,8 @@ pub struct ActorDeps {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<ArenaConfig>,
     pub lease: SoleLease,
+    /// Where committed entries go live (see `super::feed`).
+    pub feed: FeedSender,
     /// Called once when the actor ends (finished, stopped, failed).
     pub on_exit: Box<dyn FnOnce() + Send>,
 }
@@ -215,8 +218,12 @@ impl Actor {
                 match_id: match_id.clone(),
             });
         }
+        if let Some(stamp) = &submission.stamp {
+            super::seal::check_stamp(&self.deps.store, submission, stamp).await?;
+        }
         let at_ms = self.match_time_ms().max(self.live.state.now_ms);
         let action = seal(submission, at_ms);
+        let action_id = action.id.clone();
         let live = self.live.clone();
         let step = self
             .live
@@ -225,7 +232,7 @@ impl Actor {
             .await?;
         let outcome = ActionOutcome {
             match_id: match_id.clone(),
-            action_id: submission.idempotency_key.clone(),
+            action_id: action_id.clone(),
             seq: (step.rejected.is_none()).then_some(self.live.next_seq),
             at_ms,
             rejected: step.rejected.clone(),
@@ -247,12 +254,16 @@ impl Actor {
             now_ms,
             expires_at_ms: now_ms.saturating_add(ms(self.deps.config.replay_ttl_ms)),
         });
+        if let (Some(stamp), Some(seq)) = (&submission.stamp, outcome.seq) {
+            batch.spend = Some(super::seal::spend(submission, stamp, seq));
+        }
         if outcome.accepted() {
             let payload = serde_json::json!({
                 "match_id": outcome.match_id,
                 "seq": outcome.seq,
                 "action_id": outcome.action_id,
                 "player": submission.player,
+                "stamped": submission.stamp.is_some(),
                 "at_ms": at_ms,
                 "action": submission.kind,
                 "effects": outcome.effects,
@@ -270,8 +281,12 @@ impl Actor {
             crate::store::StoreError::IdempotencyConflict { key, .. } => {
                 ArenaError::InFlight { key }
             }
+            crate::store::StoreError::ItemUnavailable { item_id, .. } => {
+                ArenaError::StampUnavailable { stamp: item_id }
+            }
             e => ArenaError::Store(e),
         })?;
+        self.publish(&step);
         self.live.commit(step);
         Ok(outcome)
     }
@@ -293,8 +308,31 @@ impl Actor {
         }
         let batch = self.batch(&step, self.now_ms()).await?;
         self.deps.store.commit(batch).await?;
+        self.publish(&step);
         self.live.commit(step);
         Ok(())
+    }
+
+    /// Sends a committed step's entries to the match's live feed (before
+    /// `Live::commit` moves `next_seq` past them).
+    fn publish(&self, step: &Step) {
+        if self.deps.feed.receiver_count() == 0 {
+            return;
+        }
+        for (i, (entry, effects)) in step.entries.iter().zip(&step.entry_effects).enumerate() {
+            let at_ms = match entry {
+                LogEntry::Action { action } => action.at_ms,
+                LogEntry::Tick { at_ms } => *at_ms,
+                LogEntry::Finish { result } => result.duration_ms,
+            };
+            let _ = self.deps.feed.send(Arc::new(FeedItem {
+                match_id: self.live.record.match_id.clone(),
+                seq: self.live.next_seq + i as i64,
+                at_ms,
+                entry: entry.clone(),
+                effects: effects.clone(),
+            }));
+        }
     }
 
     /// The batch of `step`: its log entries, the component's effects, the
@@ -314,11 +352,12 @@ impl Actor {
         for effects in &step.component_effects {
             batch.add_effects(effects.clone(), &meta)?;
         }
-        for (i, entry) in step.entries.iter().enumerate() {
+        for (i, (entry, effects)) in step.entries.iter().zip(&step.entry_effects).enumerate() {
             batch.match_actions.push(log_row(
                 record,
                 self.live.next_seq + i as i64,
                 entry,
+                effects,
                 now_ms,
             )?);
         }
@@ -410,6 +449,7 @@ fn log_row(
     record: &MatchRecord,
     seq: i64,
     entry: &LogEntry,
+    effects: &[Effect],
     now_ms: i64,
 ) -> Result<MatchActionRow, ArenaError> {
     let (player, action_id, at_ms) = match entry {
@@ -431,6 +471,10 @@ fn log_row(
         at_ms: ms(at_ms),
         body: serde_json::to_string(entry)
             .map_err(|e| ArenaError::invalid("log entry", e.to_string()))?,
+        effects: Some(
+            serde_json::to_string(effects)
+                .map_err(|e| ArenaError::invalid("log entry effects", e.to_string()))?,
+        ),
         created_at_ms: now_ms,
     })
 }

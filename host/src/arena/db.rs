@@ -222,7 +222,7 @@ macro_rules! arena_sql {
             limit: u32,
         ) -> Result<Vec<MatchActionRow>, ArenaError> {
             let rows = sqlx::query::<$Db>(
-                "SELECT game, match_id, seq, kind, player, action_id, at_ms, body, created_at_ms \
+                "SELECT game, match_id, seq, kind, player, action_id, at_ms, body, effects, created_at_ms \
                  FROM match_actions WHERE game = $1 AND match_id = $2 AND seq > $3 \
                  ORDER BY seq LIMIT $4",
             )
@@ -244,6 +244,7 @@ macro_rules! arena_sql {
                         action_id: r.try_get("action_id")?,
                         at_ms: r.try_get("at_ms")?,
                         body: r.try_get("body")?,
+                        effects: r.try_get("effects")?,
                         created_at_ms: r.try_get("created_at_ms")?,
                     })
                 })

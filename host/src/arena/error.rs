@@ -49,6 +49,10 @@ pub enum ArenaError {
     /// The same request is being served right now (409).
     #[error("a request with idempotency key `{key}` is in flight")]
     InFlight { key: String },
+    /// The stamp is not the player's to spend: unknown, someone else's,
+    /// locked, or spent already (409).
+    #[error("stamp {stamp} cannot be spent: it is not an unspent stamp of this player")]
+    StampUnavailable { stamp: String },
     /// The match's mailbox is full (503, back-pressure).
     #[error("match {match_id} is busy; retry shortly")]
     Busy { match_id: String },

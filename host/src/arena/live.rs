@@ -31,10 +31,19 @@ pub struct Live {
 /// the state after them, what the component reported and asked.
 pub struct Step {
     pub entries: Vec<LogEntry>,
+    /// What each entry did, parallel to `entries`.
+    pub entry_effects: Vec<Vec<Effect>>,
     pub state: MatchState,
     pub effects: Vec<Effect>,
     pub component_effects: Vec<Effects>,
     pub rejected: Option<String>,
+}
+
+impl Step {
+    fn push_finish(&mut self, result: MatchResult) {
+        self.entries.push(LogEntry::Finish { result });
+        self.entry_effects.push(Vec::new());
+    }
 }
 
 impl Live {
@@ -62,12 +71,13 @@ impl Live {
             let seq = self.seq_after(&step);
             let (out, effects) = self.combat.tick(&step.state, next_tick, seq)?;
             step.entries.push(LogEntry::Tick { at_ms: next_tick });
+            step.entry_effects.push(out.effects.clone());
             step.state = out.state;
             step.effects.extend(out.effects);
             step.component_effects.push(effects);
             next_tick = next_tick.saturating_add(tick_ms);
             if let Some(result) = self.combat.finished(&step.state)? {
-                step.entries.push(LogEntry::Finish { result });
+                step.push_finish(result);
                 break;
             }
         }
@@ -84,11 +94,12 @@ impl Live {
             return Ok(step);
         }
         step.state = resolution.state;
+        step.entry_effects.push(resolution.effects.clone());
         step.effects = resolution.effects;
         step.component_effects.push(effects);
         step.entries.push(LogEntry::Action { action });
         if let Some(result) = self.combat.finished(&step.state)? {
-            step.entries.push(LogEntry::Finish { result });
+            step.push_finish(result);
         }
         Ok(step)
     }
@@ -148,6 +159,7 @@ impl Live {
     fn empty_step(&self) -> Step {
         Step {
             entries: Vec::new(),
+            entry_effects: Vec::new(),
             state: self.state.clone(),
             effects: Vec::new(),
             component_effects: Vec::new(),

@@ -2,6 +2,10 @@
 //! committed exactly once behind idempotency keys, and matches rebuilt from
 //! their durable action logs on their pinned combat version.
 //!
+//! - [`routes`]: its HTTP routes under `/v1`; [`ws`]: the player's
+//!   WebSocket;
+//! - [`problems`]: how an [`ArenaError`] reads over HTTP (status,
+//!   problem+json `type`);
 //! - [`service`]: [`Arena`], the service the HTTP layer calls: join, leave,
 //!   submit, view, recover;
 //! - [`lobby`]: the queues and the rule that forms matches (pure);
@@ -10,7 +14,10 @@
 //! - [`live`]: a match in memory and how log entries move it;
 //! - [`combat`]: the pinned combat component's calls, seeded from the log;
 //! - [`replay`]: rebuilding a match from its log;
-//! - [`seal`]: an action's id (where stamps plug in);
+//! - [`history`]: a player's finished matches, newest first, keyset pages;
+//! - [`seal`]: an action's id, and the stamp that seals it;
+//! - [`feed`]: a match's committed entries as clients stream them, live
+//!   and from the log;
 //! - [`record`]: the match row, log entries, submissions and outcomes;
 //! - [`db`]: the arena's tables (migration `0004_matches.sql`);
 //! - [`clock`]: the injectable clock; [`config`]: the knobs;
@@ -27,16 +34,22 @@ pub mod combat;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod feed;
+pub mod history;
 pub mod live;
 pub mod lobby;
+pub mod problems;
 pub mod record;
 pub mod replay;
+pub mod routes;
 pub mod seal;
 pub mod service;
+pub mod ws;
 
 pub use actor::{MATCH_EVENTS, MatchView, PLAYER_ACTIONS};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::ArenaConfig;
 pub use error::ArenaError;
+pub use feed::FeedItem;
 pub use record::{ActionOutcome, LogEntry, MatchRecord, MatchStatus, Submission};
-pub use service::{Arena, Joined, request_hash};
+pub use service::{Arena, Joined, Started, request_hash};

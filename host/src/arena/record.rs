@@ -105,6 +105,9 @@ pub struct Submission {
     pub match_id: String,
     pub idempotency_key: String,
     pub kind: ActionKind,
+    /// The stamp (an item id) that seals the action, if any.
+    #[serde(default)]
+    pub stamp: Option<String>,
 }
 
 /// The response to an action, stored with its idempotency record and
@@ -112,8 +115,7 @@ pub struct Submission {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionOutcome {
     pub match_id: String,
-    /// The action's id: its idempotency key (its stamp's id, once stamps
-    /// seal actions).
+    /// The action's id: its stamp's id if stamped, else its idempotency key.
     pub action_id: String,
     /// Its place in the match's log, if it was accepted.
     pub seq: Option<i64>,

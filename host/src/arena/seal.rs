@@ -1,24 +1,63 @@
 //! Sealing an action: the one place that decides an action's id and
 //! whether it is stamped.
 //!
-//! Today the action's id is its idempotency key and no action is stamped.
-//! The stamp plugs in here (next): a [`Submission`] names the stamp it
-//! spends; sealing checks the player owns it, makes the stamp's id the
-//! action's id and sets `stamped`; and the actor's batch
-//! (`super::actor`, `Actor::batch`) gains the stamp's consumption, guarded
-//! like the idempotency record, so the stamp is spent exactly once, in the
-//! transaction that logs the action.
+//! An unsealed action's id is its idempotency key. A [`Submission`] that
+//! names a stamp (an item of type `stamp` the player owns) is sealed by it:
+//! the stamp's id becomes the action's id and the action is `stamped`, which
+//! the rules may honour (the classic special ability ignores its charge).
+//! The stamp is spent in the batch that logs the action ([`spend`], a guard
+//! of `crate::store::economy`), so it is spent exactly once, and only by an
+//! accepted action: a refused one leaves it unspent. [`check_stamp`] answers
+//! early and clearly; the guard is what decides a race.
 
+use super::error::ArenaError;
 use super::record::Submission;
+use crate::economy::items;
 use crate::runtime::bindings::types::Action;
+use crate::store::{ItemSpend, STAMP, Store};
 
 /// The action `submission` asks for, at match time `at_ms`.
 pub fn seal(submission: &Submission, at_ms: u64) -> Action {
     Action {
-        id: submission.idempotency_key.clone(),
+        id: submission
+            .stamp
+            .clone()
+            .unwrap_or_else(|| submission.idempotency_key.clone()),
         actor: submission.player.clone(),
         kind: submission.kind.clone(),
-        stamped: false,
+        stamped: submission.stamp.is_some(),
         at_ms,
+    }
+}
+
+/// Refuses a stamp that is not the player's unspent, unlocked stamp now.
+pub async fn check_stamp(
+    store: &Store,
+    submission: &Submission,
+    stamp: &str,
+) -> Result<(), ArenaError> {
+    let item = items::get(store, &submission.game, stamp).await?;
+    match item {
+        Some(item)
+            if item.owner == submission.player
+                && item.item_type == STAMP
+                && item.state == items::ItemState::Owned =>
+        {
+            Ok(())
+        }
+        _ => Err(ArenaError::StampUnavailable {
+            stamp: stamp.to_owned(),
+        }),
+    }
+}
+
+/// The guard that spends `stamp` for the action logged at `seq`.
+pub fn spend(submission: &Submission, stamp: &str, seq: i64) -> ItemSpend {
+    ItemSpend {
+        game: submission.game.clone(),
+        item_id: stamp.to_owned(),
+        owner: submission.player.clone(),
+        item_type: STAMP.to_owned(),
+        reference: format!("match:{}/{seq}", submission.match_id),
     }
 }

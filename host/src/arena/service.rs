@@ -23,6 +23,7 @@ use super::combat::Combat;
 use super::config::ArenaConfig;
 use super::db;
 use super::error::ArenaError;
+use super::feed::{self, FeedItem, FeedSender};
 use super::live::Live;
 use super::lobby::Lobby;
 use super::record::{ActionOutcome, MatchRecord, MatchStatus, Submission, lease_name};
@@ -53,6 +54,7 @@ pub enum Joined {
 struct Running {
     record: Arc<MatchRecord>,
     tx: mpsc::Sender<Command>,
+    feed: FeedSender,
     abort: AbortHandle,
 }
 
@@ -70,6 +72,16 @@ pub struct Arena {
     /// Wakes the lobby loop when a player joins.
     lobby_wake: Arc<tokio::sync::Notify>,
     matches: Matches,
+    /// Every match this host starts, as it starts.
+    started: tokio::sync::broadcast::Sender<Arc<Started>>,
+}
+
+/// A match that just started on this host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub game: String,
+    pub match_id: String,
+    pub players: Vec<String>,
 }
 
 impl Arena {
@@ -100,11 +112,18 @@ impl Arena {
             lobby: Mutex::new(lobby),
             lobby_wake: Arc::default(),
             matches: Arc::default(),
+            started: tokio::sync::broadcast::channel(feed::FEED_CAPACITY).0,
         })
     }
 
     pub fn config(&self) -> &ArenaConfig {
         &self.config
+    }
+
+    /// The matches this host starts from now on (a player's WebSocket
+    /// learns its match here; one that reconnects asks [`Arena::match_of`]).
+    pub fn started(&self) -> tokio::sync::broadcast::Receiver<Arc<Started>> {
+        self.started.subscribe()
     }
 
     // ---- lobby ----
@@ -272,7 +291,13 @@ impl Arena {
         tracing::info!(%game, match_id = %record.match_id, version = %record.version,
             players = record.players.len(), "match started");
         let match_id = record.match_id.clone();
+        let started = Started {
+            game: record.game.clone(),
+            match_id: match_id.clone(),
+            players: record.players.clone(),
+        };
         self.spawn(live, lease);
+        let _ = self.started.send(Arc::new(started));
         Ok(match_id)
     }
 
@@ -353,6 +378,33 @@ impl Arena {
         Ok(MatchView::of(&live))
     }
 
+    /// The live feed of a match running on this host (`None` elsewhere).
+    /// Subscribe first, then read the log ([`Arena::feed_since`]), then
+    /// take live items past the log's last `seq`: nothing is missed.
+    pub fn subscribe(
+        &self,
+        game: &str,
+        match_id: &str,
+    ) -> Option<tokio::sync::broadcast::Receiver<Arc<FeedItem>>> {
+        let matches = self.matches.lock();
+        matches
+            .get(&(game.to_owned(), match_id.to_owned()))
+            .filter(|r| !r.tx.is_closed())
+            .map(|r| r.feed.subscribe())
+    }
+
+    /// Up to `limit` committed entries of a match after `after_seq`, from
+    /// its durable log.
+    pub async fn feed_since(
+        &self,
+        game: &str,
+        match_id: &str,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<FeedItem>, ArenaError> {
+        feed::read(&self.store, game, match_id, after_seq, limit).await
+    }
+
     /// The match's row.
     pub async fn record(&self, game: &str, match_id: &str) -> Result<MatchRecord, ArenaError> {
         db::get_match(&self.store, game, match_id)
@@ -383,6 +435,9 @@ impl Arena {
         check_name("player", &s.player)?;
         check_name("match id", &s.match_id)?;
         check_name("idempotency key", &s.idempotency_key)?;
+        if let Some(stamp) = &s.stamp {
+            check_name("stamp", stamp)?;
+        }
         if s.idempotency_key.len() > MAX_KEY_BYTES {
             return Err(ArenaError::invalid(
                 "idempotency key",
@@ -399,7 +454,7 @@ impl Arena {
                 match_id: s.match_id.clone(),
             });
         }
-        let request_hash = request_hash(&s.match_id, &s.kind);
+        let request_hash = request_hash(&s.match_id, &s.kind, s.stamp.as_deref());
         let begun = self
             .store
             .idempotency_begin(&IdempotencyBegin {
@@ -528,6 +583,7 @@ impl Arena {
         let key = (live.record.game.clone(), live.record.match_id.clone());
         let record = Arc::new(live.record.clone());
         let (tx, rx) = mpsc::channel(self.config.mailbox_capacity);
+        let feed = feed::channel();
         let matches = self.matches.clone();
         let exit_key = key.clone();
         let deps = ActorDeps {
@@ -535,6 +591,7 @@ impl Arena {
             clock: self.clock.clone(),
             config: self.config.clone(),
             lease,
+            feed: feed.clone(),
             on_exit: Box::new(move || {
                 matches.lock().remove(&exit_key);
             }),
@@ -547,6 +604,7 @@ impl Arena {
             Running {
                 record,
                 tx,
+                feed,
                 abort: task.abort_handle(),
             },
         );
@@ -564,9 +622,9 @@ impl Drop for Arena {
 }
 
 /// The digest an idempotency record keeps of an action request: the same
-/// key with another match or another action is another payload.
-pub fn request_hash(match_id: &str, kind: &ActionKind) -> String {
-    let body = serde_json::json!({ "match_id": match_id, "action": kind });
+/// key with another match, action or stamp is another payload.
+pub fn request_hash(match_id: &str, kind: &ActionKind, stamp: Option<&str>) -> String {
+    let body = serde_json::json!({ "match_id": match_id, "action": kind, "stamp": stamp });
     hex::encode(Sha256::digest(body.to_string().as_bytes()))
 }
 

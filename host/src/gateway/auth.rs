@@ -5,7 +5,8 @@
 //! ([`super::tokens::Tokens::verify`]). A refusal is 401 problem+json with
 //! `WWW-Authenticate: Bearer` and a `type` that says why: `token-missing`,
 //! `token-invalid` (bad signature, malformed, not a player's), `token-expired`,
-//! `operator-token` (the operator token on a player route).
+//! `operator-token` (the operator token on a player route). [`authenticate`]
+//! is the same check for a token read elsewhere (the WebSocket's query).
 
 use std::sync::Arc;
 
@@ -42,16 +43,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Player {
             )
             .into_response());
         };
-        let token = bearer(&parts.headers).ok_or(TokenError::Missing);
-        match token.and_then(|t| gateway.tokens.verify(t)) {
-            Ok(claims) => Ok(Player {
-                id: claims.sub,
-                game: claims.game,
-                name: claims.name,
-            }),
-            Err(e) => Err(refusal(e)),
-        }
+        authenticate(gateway, bearer(&parts.headers)).map_err(refusal)
     }
+}
+
+/// The player whose session `token` is (`None`: no token was sent): the
+/// [`Player`] extractor's check, for a handler that also reads the token
+/// elsewhere (the WebSocket's `?token=`); [`refusal`] answers its error.
+pub(crate) fn authenticate(gateway: &Gateway, token: Option<&str>) -> Result<Player, TokenError> {
+    let claims = gateway.tokens.verify(token.ok_or(TokenError::Missing)?)?;
+    Ok(Player {
+        id: claims.sub,
+        game: claims.game,
+        name: claims.name,
+    })
 }
 
 /// The token of an `Authorization: Bearer <token>` header (the scheme in

@@ -30,6 +30,10 @@ pub struct MatchActionRow {
     pub at_ms: i64,
     /// The entry as JSON.
     pub body: String,
+    /// What the entry did (the component's effects) as JSON, so a client
+    /// resumes from the log alone.
+    #[serde(default)]
+    pub effects: Option<String>,
     /// When it was committed, Unix milliseconds.
     pub created_at_ms: i64,
 }

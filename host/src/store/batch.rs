@@ -3,15 +3,17 @@
 //! A batch holds a call's key-value writes and events ([`Effects`]) and the
 //! records that make the operation idempotent: an [`IdempotencyDone`] for a
 //! request, a [`ProcessedEvent`] for a consumed event, and a lease `fence`
-//! for a single writer. Its guards are checked before anything is written;
+//! for a single writer, an [`ItemSpend`] for a stamp. Its guards are checked before anything is written;
 //! one that conflicts fails the batch with a conflict error and writes
 //! nothing of it (DESIGN.md, "components decide, the host commits").
 
 use serde::{Deserialize, Serialize};
 
 use super::action_log::MatchActionRow;
+use super::economy::{EconomyWrites, ItemSpend};
 use super::error::StoreError;
 use super::idempotency::IdempotencyDone;
+use super::leaderboard_delta::LeaderboardDelta;
 use super::lease::Lease;
 use super::outbox::{EventMeta, OutboxEvent};
 use super::processed::ProcessedEvent;
@@ -41,6 +43,16 @@ pub struct CommitBatch {
     /// that exists already fails the batch.
     #[serde(default)]
     pub match_actions: Vec<MatchActionRow>,
+    /// Additions to players' leaderboard rows (`crate::leaderboard`), for
+    /// the event the batch records as processed.
+    #[serde(default)]
+    pub leaderboard: Vec<LeaderboardDelta>,
+    /// Spends an item (a stamp); conflicts if it is not the owner's to spend.
+    #[serde(default)]
+    pub spend: Option<ItemSpend>,
+    /// Wallet credits, new items, notices.
+    #[serde(default)]
+    pub economy: EconomyWrites,
 }
 
 impl CommitBatch {
@@ -83,6 +95,17 @@ impl CommitBatch {
             && self.idempotency.is_none()
             && self.processed.is_none()
             && self.match_actions.is_empty()
+            && self.leaderboard.is_empty()
+            && self.spend.is_none()
+            && self.economy.is_empty()
+    }
+
+    /// How many of the batch's guards write (each may need undoing if a
+    /// later one conflicts).
+    pub(crate) fn writing_guards(&self) -> usize {
+        usize::from(self.processed.is_some())
+            + usize::from(self.idempotency.is_some())
+            + usize::from(self.spend.is_some())
     }
 
     /// Refuses what the databases cannot store alike: empty names and ids,
@@ -123,6 +146,14 @@ impl CommitBatch {
             opt_text("match action player", &a.player)?;
             opt_text("match action id", &a.action_id)?;
             text("match action body", &a.body)?;
+            opt_text("match action effects", &a.effects)?;
+        }
+        if let Some(s) = &self.spend {
+            s.validate()?;
+        }
+        self.economy.validate()?;
+        for d in &self.leaderboard {
+            d.validate()?;
         }
         if let Some(l) = &self.fence {
             name("lease game", &l.game)?;

@@ -56,6 +56,12 @@ pub enum StoreError {
         owner: String,
         fence: i64,
     },
+    /// The batch's item to spend is not spendable: not the owner's, of
+    /// another type, locked, spent, or unknown.
+    #[error(
+        "item {item_id} of game {game} cannot be spent: it is not an unspent item of its owner"
+    )]
+    ItemUnavailable { game: String, item_id: String },
     /// The store was closed, or its committer is gone.
     #[error("the store is closed")]
     Closed,
@@ -70,6 +76,7 @@ impl StoreError {
             Self::IdempotencyConflict { .. }
                 | Self::AlreadyProcessed { .. }
                 | Self::LeaseLost { .. }
+                | Self::ItemUnavailable { .. }
         )
     }
 

@@ -34,6 +34,16 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "matches",
         include_str!("../../migrations/sqlite/0004_matches.sql"),
     ),
+    (
+        5,
+        "economy",
+        include_str!("../../migrations/sqlite/0005_economy.sql"),
+    ),
+    (
+        6,
+        "leaderboard",
+        include_str!("../../migrations/sqlite/0006_leaderboard.sql"),
+    ),
 ];
 
 /// (version, description, SQL) of every PostgreSQL migration.
@@ -57,6 +67,16 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "matches",
         include_str!("../../migrations/postgres/0004_matches.sql"),
+    ),
+    (
+        5,
+        "economy",
+        include_str!("../../migrations/postgres/0005_economy.sql"),
+    ),
+    (
+        6,
+        "leaderboard",
+        include_str!("../../migrations/postgres/0006_leaderboard.sql"),
     ),
 ];
 

@@ -12,6 +12,10 @@
 //!   the invariant each keeps;
 //! - [`kv`]: the `kv` import of component calls, read from the store;
 //! - [`action_log`]: rows of matches' action logs, committed in batches;
+//! - [`leaderboard_delta`]: additions to the leaderboard read model,
+//!   committed in batches;
+//! - [`economy`]: wallet credits, items, stamp spends and notices, committed
+//!   in batches;
 //! - [`error`]: the one error type, [`StoreError`].
 //!
 //! The path of a stamped action through here: the gateway looks up its
@@ -24,10 +28,12 @@
 pub mod action_log;
 pub mod backend;
 pub mod batch;
+pub mod economy;
 pub mod error;
 pub mod group;
 pub mod idempotency;
 pub mod kv;
+pub mod leaderboard_delta;
 pub mod lease;
 pub mod migrations;
 pub mod outbox;
@@ -64,10 +70,12 @@ pub(crate) use on_db;
 pub use action_log::MatchActionRow;
 pub use backend::{Backend, BackendKind, PoolRef};
 pub use batch::{CommitBatch, KvWrite};
+pub use economy::{Credit, EconomyWrites, ItemGrant, ItemSpend, Notice, STAMP};
 pub use error::StoreError;
 pub use group::{Committed, GroupCommitter};
 pub use idempotency::{Begun, IdempotencyBegin, IdempotencyDone, IdempotencyRecord};
 pub use kv::StoreKv;
+pub use leaderboard_delta::LeaderboardDelta;
 pub use lease::{Lease, LeaseAcquire};
 pub use outbox::{EventMeta, OutboxEvent, OutboxRow, new_event_id};
 pub use processed::ProcessedEvent;

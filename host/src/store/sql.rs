@@ -14,13 +14,13 @@
 //! sqlx::Error>`.
 //!
 //! Group commit, in one transaction: first each batch's guards in order
-//! (lease fence, processed event, idempotency record), each one statement
-//! whose row count says "conflict" without an error; a batch whose guard
-//! conflicts is left out and the compensation of its earlier guard (the
-//! processed record it just inserted) is deleted. Then the key-value writes
-//! of all admitted batches (folded per key, the later batch winning) and
-//! their events, a few multi-row statements for the whole group; then one
-//! commit. If a statement fails outright (data a database refuses), the
+//! (lease fence, processed event, idempotency record, item spend), each one
+//! statement whose row count says "conflict" without an error; a batch
+//! whose guard conflicts is left out, and when it has several writing
+//! guards they ran under a savepoint, rolled back. Then the key-value
+//! writes of all admitted batches (folded per key, the later batch winning),
+//! their events, log entries and economy writes (`economy.rs`), a few
+//! multi-row statements for the whole group; then one commit. If a statement fails outright (data a database refuses), the
 //! transaction is rolled back and each batch is committed alone, so the bad
 //! one fails alone.
 
@@ -45,6 +45,13 @@ pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Unix milliseconds now: the commit time of a group's economy rows.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Why a group transaction did not commit.
@@ -482,10 +489,13 @@ macro_rules! sql_backend {
                     batches: &[CommitBatch],
                 ) -> Result<Vec<Result<(), StoreError>>, GroupFailure> {
                     let mut tx = self.begin_write().await.map_err(GroupFailure::Transaction)?;
+                    let now_ms = $crate::store::sql::now_ms();
                     let mut results = Vec::with_capacity(batches.len());
                     for batch in batches {
                         let admitted = match batch.validate() {
-                            Ok(()) => guard(&mut tx, batch).await.map_err(GroupFailure::Statement)?,
+                            Ok(()) => guard(&mut tx, batch, now_ms)
+                                .await
+                                .map_err(GroupFailure::Statement)?,
                             Err(invalid) => Err(invalid),
                         };
                         results.push(admitted);
@@ -501,6 +511,12 @@ macro_rules! sql_backend {
                     write_match_actions(&mut tx, &admitted)
                         .await
                         .map_err(GroupFailure::Statement)?;
+                    write_leaderboard(&mut tx, &admitted)
+                        .await
+                        .map_err(GroupFailure::Statement)?;
+                    write_economy(&mut tx, &admitted, now_ms)
+                        .await
+                        .map_err(GroupFailure::Statement)?;
                     tx.commit().await.map_err(GroupFailure::Transaction)?;
                     Ok(results)
                 }
@@ -511,6 +527,31 @@ macro_rules! sql_backend {
             async fn guard(
                 tx: &mut Tx,
                 batch: &CommitBatch,
+                now_ms: i64,
+            ) -> Result<Result<(), StoreError>, sqlx::Error> {
+                // With two writing guards or more, a later conflict must undo
+                // the earlier ones: they run under a savepoint.
+                let undoable = batch.writing_guards() > 1;
+                if undoable {
+                    sqlx::query::<$Db>("SAVEPOINT batch_guards").execute(&mut **tx).await?;
+                }
+                let checked = guards(tx, batch, now_ms).await?;
+                if undoable {
+                    if checked.is_err() {
+                        sqlx::query::<$Db>("ROLLBACK TO SAVEPOINT batch_guards")
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    sqlx::query::<$Db>("RELEASE SAVEPOINT batch_guards").execute(&mut **tx).await?;
+                }
+                Ok(checked)
+            }
+
+            /// The guards of `guard`, in order, up to the first conflict.
+            async fn guards(
+                tx: &mut Tx,
+                batch: &CommitBatch,
+                now_ms: i64,
             ) -> Result<Result<(), StoreError>, sqlx::Error> {
                 if let Some(lease) = &batch.fence {
                     // A write, not a read: it locks the lease row until commit,
@@ -580,17 +621,6 @@ macro_rules! sql_backend {
                     .execute(&mut **tx)
                     .await?;
                     if recorded.rows_affected() == 0 {
-                        if let Some(p) = &batch.processed {
-                            // Undo this batch's processed record, inserted above.
-                            sqlx::query::<$Db>(
-                                "DELETE FROM processed_events \
-                                 WHERE consumer_group = $1 AND event_id = $2",
-                            )
-                            .bind(&p.consumer_group)
-                            .bind(&p.event_id)
-                            .execute(&mut **tx)
-                            .await?;
-                        }
                         return Ok(Err(StoreError::IdempotencyConflict {
                             game: i.game.clone(),
                             scope: i.scope.clone(),
@@ -598,8 +628,13 @@ macro_rules! sql_backend {
                         }));
                     }
                 }
+                if let Some(spend) = &batch.spend {
+                    return spend_item(tx, spend, now_ms).await;
+                }
                 Ok(Ok(()))
             }
+
+            $crate::store::economy::economy_sql!($Db);
 
             /// The key-value writes of `batches`, folded so each key is written
             /// once with its last value.
@@ -677,7 +712,7 @@ macro_rules! sql_backend {
                 for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new(
                         "INSERT INTO match_actions (game, match_id, seq, kind, player, action_id, \
-                                                    at_ms, body, created_at_ms) ",
+                                                    at_ms, body, effects, created_at_ms) ",
                     );
                     q.push_values(chunk, |mut row, a| {
                         row.push_bind(a.game.as_str())
@@ -688,8 +723,48 @@ macro_rules! sql_backend {
                             .push_bind(a.action_id.as_deref())
                             .push_bind(a.at_ms)
                             .push_bind(a.body.as_str())
+                            .push_bind(a.effects.as_deref())
                             .push_bind(a.created_at_ms);
                     });
+                    q.build().persistent(false).execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// The leaderboard additions of `batches`, summed per player
+            /// (`store/leaderboard_delta.rs`), added to their rows (created at
+            /// the first).
+            async fn write_leaderboard(
+                tx: &mut Tx,
+                batches: &[&CommitBatch],
+            ) -> Result<(), sqlx::Error> {
+                let rows = $crate::store::leaderboard_delta::fold(
+                    batches.iter().flat_map(|b| &b.leaderboard),
+                );
+                for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new(
+                        "INSERT INTO leaderboard (game, player, score, matches, wins, kills, \
+                                                  last_match_id, updated_at_ms) ",
+                    );
+                    q.push_values(chunk, |mut row, d| {
+                        row.push_bind(d.game.as_str())
+                            .push_bind(d.player.as_str())
+                            .push_bind(d.score)
+                            .push_bind(d.matches)
+                            .push_bind(d.wins)
+                            .push_bind(d.kills)
+                            .push_bind(d.match_id.as_str())
+                            .push_bind(d.at_ms);
+                    });
+                    q.push(
+                        " ON CONFLICT (game, player) DO UPDATE SET \
+                            score = leaderboard.score + excluded.score, \
+                            matches = leaderboard.matches + excluded.matches, \
+                            wins = leaderboard.wins + excluded.wins, \
+                            kills = leaderboard.kills + excluded.kills, \
+                            last_match_id = excluded.last_match_id, \
+                            updated_at_ms = excluded.updated_at_ms",
+                    );
                     q.build().persistent(false).execute(&mut **tx).await?;
                 }
                 Ok(())

@@ -127,12 +127,16 @@ pub async fn serve(config: Config, runtime: Runtime) -> Served {
         .await
         .expect("SQLite store opens in a temp dir");
     let bus = idempo_host::bus::open(&config, store.clone()).expect("the bus opens");
-    let state = Arc::new(AppState {
-        config,
-        runtime: Arc::new(runtime),
-        store: store.clone(),
-        bus: bus.clone(),
-    });
+    let state = Arc::new(
+        AppState::new(
+            config,
+            Arc::new(runtime),
+            store.clone(),
+            bus.clone(),
+            Arc::new(idempo_host::arena::SystemClock),
+        )
+        .expect("the arena's configuration is valid"),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");

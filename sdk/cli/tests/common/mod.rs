@@ -49,12 +49,16 @@ pub fn start_host(token: &str) -> Host {
         .block_on(Store::open(&config.storage, dir.path()))
         .expect("SQLite store opens in a temp dir");
     let bus = idempo_host::bus::open(&config, store.clone()).expect("the bus opens");
-    let state = Arc::new(AppState {
-        config,
-        runtime: runtime.clone(),
-        store: store.clone(),
-        bus: bus.clone(),
-    });
+    let state = Arc::new(
+        AppState::new(
+            config,
+            runtime.clone(),
+            store.clone(),
+            bus.clone(),
+            Arc::new(idempo_host::arena::SystemClock),
+        )
+        .expect("the arena's configuration is valid"),
+    );
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.set_nonblocking(true).expect("non-blocking");
     let url = format!("http://{}", listener.local_addr().expect("bound"));
