@@ -153,23 +153,28 @@ impl Probe {
         }
     }
 
-    /// The group's offset in `partition` moved to `next`, a move that began
-    /// at `moving_since_us`: the record before is acknowledged.
-    fn acked(&self, partition: i32, next: i64, moving_since_us: u64) {
+    /// The group's offset in `partition` moved from `from` to `next`, a move
+    /// that began at `moving_since_us`: the records in between are
+    /// acknowledged (one, or a batchable handler's whole run).
+    fn acked(&self, partition: i32, from: i64, next: i64, moving_since_us: u64) {
         let now = now_us();
-        let consumed = self.consumed_at_us.lock().remove(&(partition, next - 1));
-        if let Some(consumed) = consumed {
-            let mut samples = self.samples.lock();
-            samples.consume_to_ack.push(now.saturating_sub(consumed));
-            samples
-                .batch_commit
-                .push(moving_since_us.saturating_sub(consumed));
-            samples
-                .offset_move
-                .push(now.saturating_sub(moving_since_us));
+        let mut acked = 0;
+        for offset in from..next {
+            let consumed = self.consumed_at_us.lock().remove(&(partition, offset));
+            if let Some(consumed) = consumed {
+                acked += 1;
+                let mut samples = self.samples.lock();
+                samples.consume_to_ack.push(now.saturating_sub(consumed));
+                samples
+                    .batch_commit
+                    .push(moving_since_us.saturating_sub(consumed));
+                samples
+                    .offset_move
+                    .push(now.saturating_sub(moving_since_us));
+            }
         }
         *self.last_acked_at_us.lock() = Some(now);
-        self.acked.send_modify(|n| *n += 1);
+        self.acked.send_modify(|n| *n += acked);
     }
 
     /// The run's samples; the next run starts afresh.
@@ -238,7 +243,12 @@ impl Bus for Probed {
         self.inner
             .commit_offset(game, group, position, now_ms)
             .await?;
-        self.probe.acked(position.partition, position.offset, since);
+        self.probe.acked(
+            position.partition,
+            position.offset - 1,
+            position.offset,
+            since,
+        );
         Ok(())
     }
 
@@ -256,7 +266,7 @@ impl Bus for Probed {
             .advance_offset(game, group, from, next, now_ms)
             .await?;
         if moved {
-            self.probe.acked(from.partition, next, since);
+            self.probe.acked(from.partition, from.offset, next, since);
         }
         Ok(moved)
     }
@@ -335,6 +345,11 @@ impl Handler for LastScore {
             }],
             ..CommitBatch::default()
         })
+    }
+
+    /// It writes one key per event and reads nothing.
+    fn batchable(&self) -> bool {
+        true
     }
 }
 

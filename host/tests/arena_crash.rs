@@ -74,7 +74,6 @@ max_players = 2
 lobby_wait_ms = 50
 match_duration_ms = 300000
 tick_ms = 1000
-in_flight_ttl_ms = 2000
 
 [arena.lease]
 lease_ttl_ms = 1500
@@ -196,7 +195,7 @@ async fn act(
     if status == StatusCode::UNPROCESSABLE_ENTITY && body["outcome"]["rejected"].is_string() {
         return Fate::Acked { seq: None };
     }
-    // The cut-off attempt's reservation, until `in_flight_ttl_ms` frees it.
+    // A request still running (its key reserved on the host).
     let in_flight = status == StatusCode::CONFLICT
         && body["type"]
             .as_str()

@@ -83,6 +83,7 @@ bus_conformance!(
     a_group_reset_rereads_from_there_and_a_rebuilt_read_model_equals_the_live_one,
     a_running_consumer_wakes_on_append_not_on_its_slow_poll,
     a_reset_made_while_the_group_reads_is_not_undone_by_it,
+    a_batchable_group_applies_each_event_once_in_order_and_dead_letters_only_the_poison,
 );
 
 // ----------------------------------------------------------------- helpers
@@ -663,4 +664,116 @@ async fn a_reset_made_while_the_group_reads_is_not_undone_by_it(rig: &Rig) {
     assert_eq!((p.read, p.applied, p.skipped), (9, 6, 3));
     assert_eq!(board.read("order/ann").await, "0,1,2,3,4,5,");
     assert_eq!(board.number("score/ann").await, 6);
+}
+
+/// A handler that reads nothing it wrote: per event one `applied/` mark and
+/// the player's `last/` seq (last writer wins, so order shows); poison fails.
+struct Marks {
+    board: Scoreboard,
+    poison_attempts: AtomicU32,
+}
+
+#[async_trait]
+impl Handler for Marks {
+    async fn handle(&self, event: &Event) -> Result<CommitBatch, HandlerError> {
+        if event.payload["poison"] == true {
+            self.poison_attempts.fetch_add(1, Ordering::SeqCst);
+            return Err(HandlerError("poisoned".into()));
+        }
+        let player = event.payload["player"].as_str().unwrap_or("?");
+        let seq = event.payload["seq"].as_u64().unwrap_or(0);
+        Ok(CommitBatch {
+            kv: vec![
+                self.board
+                    .set(format!("applied/{}", event.envelope.event_id), "1".into()),
+                self.board.set(format!("last/{player}"), seq.to_string()),
+            ],
+            ..CommitBatch::default()
+        })
+    }
+
+    fn batchable(&self) -> bool {
+        true
+    }
+}
+
+async fn a_batchable_group_applies_each_event_once_in_order_and_dead_letters_only_the_poison(
+    rig: &Rig,
+) {
+    let (store, bus) = (rig.store(), rig.bus(&bus_config()));
+    let players = ["ann", "bob", "cat", "dan", "eve"];
+    let mut events: Vec<OutboxEvent> = (1..=300)
+        .map(|seq| scored(players[seq as usize % players.len()], 1, seq))
+        .collect();
+    let poison = &mut events[149];
+    poison.payload =
+        serde_json::json!({ "player": "ann", "points": 1, "seq": 150, "poison": true }).to_string();
+    let poison_id = poison.id.clone();
+    commit_events(store, events.clone()).await;
+    relay_all(store, &bus, 1_000).await;
+    // Delivered twice (all but the poison): the second copies are skipped
+    // by their event ids.
+    let envelopes: Vec<Envelope> = events
+        .iter()
+        .filter(|e| e.id != poison_id)
+        .cloned()
+        .map(Envelope::from)
+        .collect();
+    bus.publish(&envelopes, 1_001)
+        .await
+        .expect("second delivery");
+
+    let marks = Arc::new(Marks {
+        board: Scoreboard {
+            store: store.clone(),
+            board: "marks".into(),
+            broken: AtomicBool::new(false),
+            attempts: AtomicU32::new(0),
+        },
+        poison_attempts: AtomicU32::new(0),
+    });
+    let mut c = TestConsumer {
+        consumer: Consumer::new(
+            bus.clone(),
+            store.clone(),
+            GAME,
+            "marks",
+            &["leaderboard-events"],
+            schemas(),
+            marks.clone(),
+            &bus_config(),
+        )
+        .with_sleeper(Arc::new(|_| Box::pin(async {}))),
+        bus: bus.clone(),
+        group: "marks".into(),
+    };
+    let p = drain(&mut c).await;
+    assert_eq!((p.read, p.applied, p.dead), (599, 299, 1), "{p:?}");
+    assert_eq!(p.skipped, 299, "the second copies");
+    assert_eq!(
+        marks.poison_attempts.load(Ordering::SeqCst),
+        3,
+        "3 attempts, not more"
+    );
+    let applied = marks.board.scan("applied/").await;
+    assert_eq!(applied.len(), 299);
+    assert!(!applied.contains_key(&format!("applied/{poison_id}")));
+    for (i, player) in players.iter().enumerate() {
+        // The player's last event: the highest seq with seq % 5 == i.
+        let last = (1..=300u32)
+            .rev()
+            .find(|s| *s as usize % players.len() == i)
+            .unwrap();
+        assert_eq!(
+            marks.board.read(&format!("last/{player}")).await,
+            last.to_string(),
+            "{player}"
+        );
+    }
+    let dead = bus.dlq_list(GAME, 0, 10).await.expect("DLQ lists");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].envelope.event_id.as_str(), dead[0].attempts),
+        (poison_id.as_str(), 3)
+    );
 }

@@ -15,9 +15,9 @@
 //! stored body again (200, `Idempotency-Replayed: true`) and pays nothing;
 //! the same key with another body is 422 (DESIGN.md invariant 1). Every
 //! credit's ledger key and every item's id derive from the key
-//! ([`crate::economy::rewards::credit_key`], [`crate::economy::rewards::item_id`]),
-//! so even after the record expired a reused key fails (409) rather than
-//! paying twice.
+//! (`credit_key` and `item_id` of [`crate::economy::rewards`], shared with
+//! match rewards), so even after the record expired a reused key fails
+//! (409 `grant-key-spent`) rather than paying twice.
 //!
 //! Bounds: [`MAX_GRANTED_ITEMS`] items and stamps, [`MAX_LINES`] currency
 //! lines and item lines, amounts `1..=`[`MAX_AMOUNT`], keys

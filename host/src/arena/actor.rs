@@ -35,11 +35,10 @@ pub const MATCH_EVENTS: &str = "match-events";
 
 /// What a match's actor is asked.
 pub enum Command {
-    /// Resolve and commit one action; its key is reserved for `attempt`.
+    /// Resolve and commit one action; its key is reserved on this host.
     Submit {
         submission: Submission,
         request_hash: String,
-        attempt: String,
         reply: oneshot::Sender<Result<ActionOutcome, ArenaError>>,
     },
     /// The match as it stands, after the ticks due.
@@ -149,10 +148,9 @@ impl Actor {
             Command::Submit {
                 submission,
                 request_hash,
-                attempt,
                 reply,
             } => {
-                let answer = self.submit(&submission, request_hash, attempt).await;
+                let answer = self.submit(&submission, request_hash).await;
                 let stop = answer.as_ref().err().filter(|e| is_fatal(e));
                 if let Some(e) = stop {
                     tracing::error!(match_id = %self.live.record.match_id, error = %e,
@@ -191,7 +189,6 @@ impl Actor {
         &mut self,
         submission: &Submission,
         request_hash: String,
-        attempt: String,
     ) -> Result<ActionOutcome, ArenaError> {
         self.catch_up().await?;
         let match_id = &self.live.record.match_id;
@@ -250,7 +247,7 @@ impl Actor {
             key: submission.idempotency_key.clone(),
             request_hash,
             response,
-            attempt: Some(attempt),
+            attempt: None,
             now_ms,
             expires_at_ms: now_ms.saturating_add(ms(self.deps.config.replay_ttl_ms)),
         });

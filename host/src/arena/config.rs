@@ -43,9 +43,6 @@ pub struct ArenaConfig {
     /// Commands waiting for one match's actor; a full mailbox refuses with
     /// [`ArenaError::Busy`] (back-pressure, never growth).
     pub mailbox_capacity: usize,
-    /// How long an action's idempotency key stays reserved if its attempt
-    /// never completes, in milliseconds.
-    pub in_flight_ttl_ms: u64,
     /// How long a completed action's response is replayed for its key, in
     /// milliseconds.
     pub replay_ttl_ms: u64,
@@ -68,7 +65,6 @@ impl Default for ArenaConfig {
             arena_height: 12,
             initial_resources: 4,
             mailbox_capacity: 256,
-            in_flight_ttl_ms: 30_000,
             replay_ttl_ms: 86_400_000,
             lease: OwnershipOptions {
                 lease_ttl_ms: 10_000,

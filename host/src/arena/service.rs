@@ -4,10 +4,14 @@
 //! recovers matches from their logs.
 //!
 //! The path of an action: [`Arena::submit`] checks the match and the
-//! player, answers a key seen before (replay, another payload, in flight)
-//! from its idempotency record, else reserves the key and hands the action
-//! to the match's actor (`super::actor`), which resolves and commits it.
-//! Any refusal releases the reservation, so nothing of it remains.
+//! player, reserves the key on this host (in memory: the match's actions
+//! run here only, so a reservation needs no write and no fsync; a second
+//! request with the key meanwhile is in flight), answers a key seen before
+//! (replay, another payload, reserved by another host) from its
+//! idempotency record, else hands the action to the match's actor
+//! (`super::actor`), which resolves it and commits it with the key's
+//! record. Any refusal drops the reservation, so nothing of it remains; a
+//! crash drops it too, so a retry after a restart runs at once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,7 +35,7 @@ use super::replay;
 use crate::bus::ownership::SoleLease;
 use crate::runtime::bindings::types::{ActionKind, MatchConfig};
 use crate::runtime::{Runtime, World};
-use crate::store::{Begun, IdempotencyBegin, Store};
+use crate::store::{Begun, Store};
 
 /// Longest idempotency key accepted, in bytes.
 pub const MAX_KEY_BYTES: usize = 255;
@@ -61,6 +65,42 @@ struct Running {
 /// Running matches by (game, match id).
 type Matches = Arc<Mutex<HashMap<(String, String), Running>>>;
 
+/// Request hashes of the actions running on this host, by (game, player,
+/// idempotency key).
+type Inflight = Arc<Mutex<HashMap<(String, String, String), String>>>;
+
+/// (game, player) of the players being seated in a starting match.
+type Seating = Arc<Mutex<std::collections::HashSet<(String, String)>>>;
+
+/// Players being seated; dropping it frees them (their match runs, or they
+/// were put back in the queue).
+struct Seated {
+    seating: Seating,
+    game: String,
+    players: Vec<String>,
+}
+
+impl Drop for Seated {
+    fn drop(&mut self) {
+        let mut seating = self.seating.lock();
+        for p in &self.players {
+            seating.remove(&(self.game.clone(), p.clone()));
+        }
+    }
+}
+
+/// A key reserved on this host; dropping it frees the key.
+struct Reserved {
+    inflight: Inflight,
+    key: (String, String, String),
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        self.inflight.lock().remove(&self.key);
+    }
+}
+
 /// The arena of one host.
 pub struct Arena {
     runtime: Arc<Runtime>,
@@ -72,6 +112,10 @@ pub struct Arena {
     /// Wakes the lobby loop when a player joins.
     lobby_wake: Arc<tokio::sync::Notify>,
     matches: Matches,
+    /// Idempotency keys whose action runs on this host now.
+    inflight: Inflight,
+    /// Players the lobby took for a match that is starting.
+    seating: Seating,
     /// Every match this host starts, as it starts.
     started: tokio::sync::broadcast::Sender<Arc<Started>>,
 }
@@ -112,6 +156,8 @@ impl Arena {
             lobby: Mutex::new(lobby),
             lobby_wake: Arc::default(),
             matches: Arc::default(),
+            inflight: Arc::default(),
+            seating: Arc::default(),
             started: tokio::sync::broadcast::channel(feed::FEED_CAPACITY).0,
         })
     }
@@ -139,7 +185,17 @@ impl Arena {
                 match_id,
             });
         }
-        self.lobby.lock().join(game, player, self.clock.now_ms())?;
+        {
+            // Held across both checks: a seat being taken is not free.
+            let seating = self.seating.lock();
+            if seating.contains(&(game.to_owned(), player.to_owned())) {
+                return Err(ArenaError::AlreadyQueued {
+                    game: game.into(),
+                    player: player.into(),
+                });
+            }
+            self.lobby.lock().join(game, player, self.clock.now_ms())?;
+        }
         self.lobby_wake.notify_one();
         let started = self.form_due().await?;
         Ok(self
@@ -163,11 +219,27 @@ impl Arena {
     /// back in the queue.
     pub async fn form_due(&self) -> Result<Vec<String>, ArenaError> {
         let now_ms = self.clock.now_ms();
-        let formed = self.lobby.lock().form(now_ms);
+        let formed = {
+            // Out of the queue and into `seating` at once, until their match
+            // runs (or they wait again): a join meanwhile is refused.
+            let mut seating = self.seating.lock();
+            let formed = self.lobby.lock().form(now_ms);
+            for (game, players) in &formed {
+                seating.extend(players.iter().map(|p| (game.clone(), p.clone())));
+            }
+            formed
+        };
         let mut started = Vec::with_capacity(formed.len());
         let mut first_error = None;
         for (game, players) in formed {
-            match self.start_match(&game, players.clone()).await {
+            let seated = Seated {
+                seating: self.seating.clone(),
+                game: game.clone(),
+                players: players.clone(),
+            };
+            let result = self.start_match(&game, players.clone()).await;
+            drop(seated);
+            match result {
                 Ok(id) => started.push(id),
                 Err(e) => {
                     tracing::error!(%game, error = %e, "a match could not start; its players wait again");
@@ -455,46 +527,70 @@ impl Arena {
             });
         }
         let request_hash = request_hash(&s.match_id, &s.kind, s.stamp.as_deref());
-        let begun = self
+        // The key is reserved on this host, which alone runs the match,
+        // while its action runs (in memory: no write on the way in); the
+        // actor's commit records it done.
+        let _reserved = self.reserve(s, &request_hash)?;
+        // A key seen before answers from its record.
+        let now_ms = self.clock.now_ms();
+        if let Some(record) = self
             .store
-            .idempotency_begin(&IdempotencyBegin {
-                game: s.game.clone(),
-                scope: s.player.clone(),
-                key: s.idempotency_key.clone(),
-                request_hash: request_hash.clone(),
-                now_ms: self.clock.now_ms(),
-                in_flight_ttl_ms: i64::try_from(self.config.in_flight_ttl_ms).unwrap_or(i64::MAX),
-            })
-            .await?;
-        let attempt = match begun {
-            Begun::New { attempt } => attempt,
-            Begun::Replay { response } => return replayed(&response, &s.match_id),
-            Begun::InFlight => {
-                return Err(ArenaError::InFlight {
-                    key: s.idempotency_key.clone(),
-                });
-            }
-            Begun::Mismatch => {
-                return Err(ArenaError::KeyReused {
-                    key: s.idempotency_key.clone(),
-                });
-            }
-        };
-        let answer = self
-            .to_actor(&record, submission.clone(), request_hash, attempt.clone())
-            .await;
-        if answer.is_err() {
-            // Nothing of the attempt committed (or its record is done, which
-            // a release leaves alone): free the key for a corrected retry.
-            if let Err(e) = self
-                .store
-                .idempotency_release(&s.game, &s.player, &s.idempotency_key, &attempt)
-                .await
-            {
-                tracing::warn!(key = %s.idempotency_key, error = %e, "could not release an idempotency key");
-            }
+            .idempotency_get(&s.game, &s.player, &s.idempotency_key, now_ms)
+            .await?
+        {
+            return self.answer_of(&record.answer(&request_hash), s);
         }
-        answer
+        match self
+            .to_actor(&record, submission.clone(), request_hash.clone())
+            .await
+        {
+            // Another request recorded the key between the read and the
+            // commit: its answer stands.
+            Err(ArenaError::InFlight { .. }) => {
+                let now_ms = self.clock.now_ms();
+                match self
+                    .store
+                    .idempotency_get(&s.game, &s.player, &s.idempotency_key, now_ms)
+                    .await?
+                {
+                    Some(record) => self.answer_of(&record.answer(&request_hash), s),
+                    None => Err(ArenaError::InFlight {
+                        key: s.idempotency_key.clone(),
+                    }),
+                }
+            }
+            answer => answer,
+        }
+    }
+
+    /// The answer a key's record gives.
+    fn answer_of(&self, begun: &Begun, s: &Submission) -> Result<ActionOutcome, ArenaError> {
+        let key = s.idempotency_key.clone();
+        match begun {
+            Begun::Replay { response } => replayed(response, &s.match_id),
+            Begun::Mismatch => Err(ArenaError::KeyReused { key }),
+            Begun::InFlight | Begun::New { .. } => Err(ArenaError::InFlight { key }),
+        }
+    }
+
+    /// Reserves `s`'s key on this host until the guard drops: a second
+    /// request with it meanwhile is in flight (409), or another payload (422).
+    fn reserve(&self, s: &Submission, request_hash: &str) -> Result<Reserved, ArenaError> {
+        let key = (s.game.clone(), s.player.clone(), s.idempotency_key.clone());
+        let mut inflight = self.inflight.lock();
+        if let Some(running) = inflight.get(&key) {
+            let key = s.idempotency_key.clone();
+            return Err(if running == request_hash {
+                ArenaError::InFlight { key }
+            } else {
+                ArenaError::KeyReused { key }
+            });
+        }
+        inflight.insert(key.clone(), request_hash.to_owned());
+        Ok(Reserved {
+            inflight: self.inflight.clone(),
+            key,
+        })
     }
 
     async fn to_actor(
@@ -502,7 +598,6 @@ impl Arena {
         record: &MatchRecord,
         submission: Submission,
         request_hash: String,
-        attempt: String,
     ) -> Result<ActionOutcome, ArenaError> {
         let match_id = record.match_id.clone();
         let Some(tx) = self.handle(&record.game, &match_id) else {
@@ -512,7 +607,6 @@ impl Arena {
         let command = Command::Submit {
             submission,
             request_hash,
-            attempt,
             reply,
         };
         match tx.try_send(command) {

@@ -37,6 +37,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+mod batch;
+
 use super::envelope::{Envelope, Schemas};
 use super::error::BusError;
 use super::ownership::{Owned, Ownership, OwnershipOptions, Unit};
@@ -64,6 +66,15 @@ pub struct HandlerError(pub String);
 #[async_trait]
 pub trait Handler: Send + Sync {
     async fn handle(&self, event: &Event) -> Result<CommitBatch, HandlerError>;
+
+    /// True if the handler never reads what its group's earlier events
+    /// wrote (its batches may be decided before those commit): the runner
+    /// then decides a whole fetch first and commits it in order in shared
+    /// groups, with one offset move (`consumer/batch.rs`). False (the default): one
+    /// event at a time, each committed before the next is handled.
+    fn batchable(&self) -> bool {
+        false
+    }
 }
 
 /// What one round did.
@@ -260,13 +271,35 @@ impl Consumer {
                     self.max_batch,
                 )
                 .await?;
-            for record in records {
+            let mut rest = records.as_slice();
+            // A batchable run's failed attempt at a record (its offset).
+            let mut failed: Option<(i64, String)> = None;
+            while let Some((record, after)) = rest.split_first() {
                 if !self.still_holds(&unit, fence.as_ref()) {
                     break;
                 }
+                let offset = record.position.offset;
+                let mut failed_first = failed.take().filter(|(o, _)| *o == offset);
+                if self.handler.batchable() && failed_first.is_none() {
+                    let run = self
+                        .apply_run(&unit, rest, fence.as_ref(), &mut from, &mut progress)
+                        .await?;
+                    if run.stop {
+                        break;
+                    }
+                    failed = run.failed;
+                    if run.done > 0 {
+                        rest = &rest[run.done..];
+                        continue;
+                    }
+                    // The first record needs the one-by-one path below.
+                    failed_first = failed.take().filter(|(o, _)| *o == offset);
+                }
+                let failed_first = failed_first.map(|(_, why)| why);
+                rest = after;
                 progress.read += 1;
                 let step = self
-                    .process(&unit, &record, fence.as_ref(), &mut progress)
+                    .process(&unit, record, fence.as_ref(), &mut progress, failed_first)
                     .await?;
                 // Only the partition's holder moves its offset: a runner
                 // that lost it leaves it to the new owner.
@@ -342,12 +375,16 @@ impl Consumer {
         }
     }
 
+    /// One record: checked, deduped, handled with retries, committed, or
+    /// dead-lettered. `failed_first` is the failure of an attempt already
+    /// made (by a batchable run), which counts as the first.
     async fn process(
         &mut self,
         unit: &Unit,
         record: &Record,
         fence: Option<&Lease>,
         progress: &mut Progress,
+        failed_first: Option<String>,
     ) -> Result<Step, BusError> {
         if let Some(why) = &record.unreadable {
             return self
@@ -371,8 +408,20 @@ impl Consumer {
             envelope: record.envelope.clone(),
             payload,
         };
-        let mut attempt = 0;
+        // A batchable run's attempt counts (`consumer/batch.rs`).
+        let mut attempt = u32::from(failed_first.is_some());
+        let mut failed = failed_first;
         loop {
+            if let Some(failure) = failed.take() {
+                if attempt >= self.backoff.attempts {
+                    return self
+                        .dead(unit, record, fence, failure, attempt, progress)
+                        .await;
+                }
+                let ceiling = self.backoff.ceiling_ms(attempt);
+                let delay = (self.jitter)(ceiling).min(ceiling);
+                (self.sleep)(Duration::from_millis(delay)).await;
+            }
             attempt += 1;
             let failure = match self.handler.handle(&event).await {
                 Ok(mut batch) => {
@@ -409,14 +458,7 @@ impl Consumer {
                 }
                 Err(e) => e.0,
             };
-            if attempt >= self.backoff.attempts {
-                return self
-                    .dead(unit, record, fence, failure, attempt, progress)
-                    .await;
-            }
-            let ceiling = self.backoff.ceiling_ms(attempt);
-            let delay = (self.jitter)(ceiling).min(ceiling);
-            (self.sleep)(Duration::from_millis(delay)).await;
+            failed = Some(failure);
         }
     }
 

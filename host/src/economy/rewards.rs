@@ -143,6 +143,12 @@ impl Handler for Rewards {
         };
         batch_of(&game, &result, &grants, &meta)
     }
+
+    /// Its batches read nothing the group wrote (the component runs on no
+    /// state): a fetch commits together.
+    fn batchable(&self) -> bool {
+        true
+    }
 }
 
 /// The batch that pays `grants` for `result`.

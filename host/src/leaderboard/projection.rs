@@ -81,6 +81,11 @@ impl Handler for Projection {
             ))),
         }
     }
+
+    /// Its batches add to rows and read nothing: a fetch commits together.
+    fn batchable(&self) -> bool {
+        true
+    }
 }
 
 /// The part of a `MatchFinished` payload the board reads (the rest:

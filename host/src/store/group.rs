@@ -69,6 +69,35 @@ impl GroupCommitter {
             .map_err(|_| StoreError::Closed)?;
         result.await.map_err(|_| StoreError::Closed)?
     }
+
+    /// Commits `batches` as [`GroupCommitter::commit`] would, queued in
+    /// their order, so they share groups in that order (a later batch's
+    /// write of a key wins); each gets its own result, once durable.
+    pub async fn commit_all(
+        &self,
+        batches: Vec<CommitBatch>,
+    ) -> Vec<Result<Committed, StoreError>> {
+        let mut waiting = Vec::with_capacity(batches.len());
+        for batch in batches {
+            if let Err(invalid) = batch.validate() {
+                waiting.push(Err(invalid));
+                continue;
+            }
+            let (reply, result) = oneshot::channel();
+            match self.queue.send(Job { batch, reply }).await {
+                Ok(()) => waiting.push(Ok(result)),
+                Err(_) => waiting.push(Err(StoreError::Closed)),
+            }
+        }
+        let mut results = Vec::with_capacity(waiting.len());
+        for w in waiting {
+            results.push(match w {
+                Ok(result) => result.await.unwrap_or(Err(StoreError::Closed)),
+                Err(e) => Err(e),
+            });
+        }
+        results
+    }
 }
 
 async fn run(

@@ -120,6 +120,15 @@ impl Store {
         self.committer.commit(batch).await
     }
 
+    /// Commits `batches` in their order, each all or nothing (see
+    /// [`GroupCommitter::commit_all`]); one result per batch.
+    pub async fn commit_all(
+        &self,
+        batches: Vec<CommitBatch>,
+    ) -> Vec<Result<Committed, StoreError>> {
+        self.committer.commit_all(batches).await
+    }
+
     /// The `kv` import of one component call, reading this store from a
     /// blocking thread through `runtime`.
     pub fn kv_reader(&self, runtime: tokio::runtime::Handle) -> StoreKv {

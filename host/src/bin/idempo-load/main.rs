@@ -175,7 +175,9 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
         stamped: !args.unstamped,
         mode: args.action,
         deadline: started + Duration::from_secs(args.duration_secs),
-        refill_below: usize::try_from(args.refill_batch / 4).unwrap_or(usize::MAX),
+        // Low water: a quarter of a refill, or of the first grant if smaller.
+        refill_below: usize::try_from((args.refill_batch.min(stamps.max(1)) / 4).max(1))
+            .unwrap_or(usize::MAX),
         refill_batch: args.refill_batch.clamp(1, MAX_GRANTED_ITEMS),
         run_id,
     });
