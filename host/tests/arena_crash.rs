@@ -8,6 +8,9 @@
 //! the components the test command builds (`target/components`), and talks
 //! to it over real HTTP only.
 
+#[macro_use]
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -15,6 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::players::signed_in;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -26,10 +30,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The components `./dev test` stages.
 fn components_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("components")
+    common::target_dir().join("components")
 }
 
 fn free_port() -> u16 {
@@ -115,35 +116,6 @@ async fn wait_healthy(client: &Client, base: &str) {
         assert!(Instant::now() < deadline, "the host did not come up");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-async fn signed_in(client: &Client, base: &str, name: &str) -> (String, String) {
-    let credentials = json!({ "name": name, "password": "correct horse battery staple" });
-    let r = client
-        .post(format!("{base}/v1/players"))
-        .json(&credentials)
-        .send()
-        .await
-        .expect("registers");
-    assert_eq!(
-        r.status(),
-        StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
-    let session: Value = client
-        .post(format!("{base}/v1/sessions"))
-        .json(&credentials)
-        .send()
-        .await
-        .expect("signs in")
-        .json()
-        .await
-        .expect("a session");
-    (
-        session["token"].as_str().expect("token").to_owned(),
-        session["player_id"].as_str().expect("id").to_owned(),
-    )
 }
 
 /// What one request ended as.

@@ -14,6 +14,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::players::signed_in;
 use futures_util::{SinkExt as _, StreamExt as _};
 use idempo_host::arena::{Clock as _, ManualClock};
 use idempo_host::config::Config;
@@ -81,30 +82,6 @@ async fn host() -> Host {
     }
 }
 
-async fn player(client: &Client, base: &str, name: &str) -> (String, String) {
-    let credentials = json!({ "name": name, "password": "correct horse battery staple" });
-    let r = client
-        .post(format!("{base}/v1/players"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let s: Value = client
-        .post(format!("{base}/v1/sessions"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        s["token"].as_str().unwrap().to_owned(),
-        s["player_id"].as_str().unwrap().to_owned(),
-    )
-}
-
 async fn get(client: &Client, url: String, token: &str) -> Value {
     let r = client.get(&url).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{url}");
@@ -163,8 +140,8 @@ async fn next_of(socket: &mut Ws, types: &[&str]) -> Value {
 async fn two_players_play_a_whole_match_to_rewards_leaderboard_and_history() {
     let host = host().await;
     let (client, base) = (Client::new(), host.base.clone());
-    let ann = player(&client, &base, "ann").await;
-    let bob = player(&client, &base, "bob").await;
+    let ann = signed_in(&client, &base, "ann").await;
+    let bob = signed_in(&client, &base, "bob").await;
     let mut ann_ws = ws(&base, &ann.0).await;
     let mut bob_ws = ws(&base, &bob.0).await;
     assert_eq!(next_of(&mut ann_ws, &["hello"]).await["player_id"], ann.1);

@@ -5,6 +5,7 @@
 #[macro_use]
 pub mod db;
 pub mod kafka;
+pub mod players;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,13 +22,17 @@ use semver::Version;
 
 pub const GAME: &str = "default";
 
+/// The build's target directory (`CARGO_TARGET_DIR`, else the workspace's).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
 /// Bytes of a component built by the test command into
 /// `target/wasm32-wasip2/release/<crate>.wasm`.
 pub fn wasm(crate_name: &str) -> Vec<u8> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target
+    let path = target_dir()
         .join("wasm32-wasip2/release")
         .join(format!("{crate_name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| {
