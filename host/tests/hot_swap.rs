@@ -112,7 +112,8 @@ fn a_swap_under_concurrent_calls_loses_no_call_and_mixes_no_versions() {
                         if after == CALLS_AFTER {
                             break;
                         }
-                    } else {
+                    } else if w != 0 {
+                        // Calls on the active version, before the swap.
                         calls_before.fetch_add(1, Ordering::SeqCst);
                     }
                 }
@@ -121,7 +122,8 @@ fn a_swap_under_concurrent_calls_loses_no_call_and_mixes_no_versions() {
         })
         .collect();
 
-    // Swap while calls are running: once the workers have made some calls.
+    // Swap while calls are running: once the workers on the active version
+    // have made some calls (however the threads are scheduled).
     while calls_before.load(Ordering::SeqCst) < 40 {
         std::thread::yield_now();
     }

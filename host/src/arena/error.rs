@@ -40,7 +40,8 @@ pub enum ArenaError {
     /// The match is over (409).
     #[error("match {match_id} is over")]
     MatchOver { match_id: String },
-    /// The match runs on another host (421, or forwarded later).
+    /// The match runs on another host (503 with `Retry-After`: its owner
+    /// answers, or this host once it takes the match over).
     #[error("match {match_id} is run by another host")]
     NotOwnedHere { match_id: String },
     /// The idempotency key was used for another request (422).

@@ -65,6 +65,7 @@ impl Bus for EmbeddedBus {
             known_topic(&e.topic)?;
         }
         let parts = self.partitions;
+        let _gate = self.store.write_gate().await;
         let positions = on_db!(self.store, BusError::NoPool, |pool, m| m::append(
             pool, events, parts, now_ms
         )

@@ -21,6 +21,9 @@ pub enum BackendKind {
     Postgres,
 }
 
+/// A held place in a backend's queue of writers ([`Backend::write_gate`]).
+pub type WriteGate = tokio::sync::OwnedMutexGuard<()>;
+
 /// A backend's connection pool, for the SQL of other modules over the same
 /// database (the embedded event bus, `crate::bus::embedded`), which keep
 /// their own tables and their own transactions.
@@ -51,6 +54,14 @@ pub trait Backend: Send + Sync + 'static {
     /// The connection pool, for modules with tables of their own (the
     /// embedded bus); `None` for a backend without one (a test double).
     fn pool_ref(&self) -> Option<PoolRef<'_>> {
+        None
+    }
+
+    /// A place in this process's queue of writers, where the database has
+    /// one write lock (SQLite): a writer holds it across its write, so
+    /// writers wait their turn here instead of sleeping in SQLite's busy
+    /// handler. `None` where writers need no queue (PostgreSQL).
+    async fn write_gate(&self) -> Option<WriteGate> {
         None
     }
 

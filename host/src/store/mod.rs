@@ -68,7 +68,7 @@ macro_rules! on_db {
 pub(crate) use on_db;
 
 pub use action_log::MatchActionRow;
-pub use backend::{Backend, BackendKind, PoolRef};
+pub use backend::{Backend, BackendKind, PoolRef, WriteGate};
 pub use batch::{CommitBatch, KvWrite};
 pub use economy::{Credit, EconomyWrites, ItemGrant, ItemSpend, Notice, STAMP};
 pub use error::StoreError;

@@ -35,6 +35,11 @@ impl PostgresBackend {
         Ok(Self { pool })
     }
 
+    /// PostgreSQL takes writers side by side: no queue.
+    async fn gate(&self) -> Option<super::backend::WriteGate> {
+        None
+    }
+
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.pool.begin().await
     }

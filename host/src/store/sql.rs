@@ -9,9 +9,10 @@
 //! concrete types.
 //!
 //! The macro expands to a module `sql_impl` beside the backend type, which
-//! has a `pool: sqlx::Pool<Db>` field and
+//! has a `pool: sqlx::Pool<Db>` field,
 //! an `async fn begin_write(&self) -> Result<Transaction<'static, Db>,
-//! sqlx::Error>`.
+//! sqlx::Error>`, and an `async fn gate(&self) -> Option<WriteGate>` that
+//! every write here holds (`Backend::write_gate`).
 //!
 //! Group commit, in one transaction: first each batch's guards in order
 //! (lease fence, processed event, idempotency record, item spend), each one
@@ -98,6 +99,10 @@ macro_rules! sql_backend {
 
                 fn pool_ref(&self) -> Option<$crate::store::backend::PoolRef<'_>> {
                     Some((&self.pool).into())
+                }
+
+                async fn write_gate(&self) -> Option<$crate::store::backend::WriteGate> {
+                    self.gate().await
                 }
 
                 async fn migrate(&self) -> Result<(), StoreError> {
@@ -190,6 +195,7 @@ macro_rules! sql_backend {
                     ids: &[String],
                     sent_at_ms: i64,
                 ) -> Result<u64, StoreError> {
+                        let _gate = self.gate().await;
                     let mut marked = 0;
                     let mut tx = self.begin_write().await?;
                     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
@@ -214,6 +220,7 @@ macro_rules! sql_backend {
                     sent_before_ms: i64,
                     limit: u32,
                 ) -> Result<u64, StoreError> {
+                        let _gate = self.gate().await;
                     let done = sqlx::query::<$Db>(
                         "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox \
                          WHERE sent_at_ms IS NOT NULL AND sent_at_ms < $1 ORDER BY sent_at_ms LIMIT $2)",
@@ -229,6 +236,7 @@ macro_rules! sql_backend {
                     &self,
                     begin: &IdempotencyBegin,
                 ) -> Result<Begun, StoreError> {
+                        let _gate = self.gate().await;
                     $crate::store::batch::name("idempotency game", &begin.game)?;
                     $crate::store::batch::name("idempotency scope", &begin.scope)?;
                     $crate::store::batch::name("idempotency key", &begin.key)?;
@@ -300,6 +308,7 @@ macro_rules! sql_backend {
                     key: &str,
                     attempt: &str,
                 ) -> Result<bool, StoreError> {
+                        let _gate = self.gate().await;
                     let done = sqlx::query::<$Db>(
                         "DELETE FROM idempotency WHERE game = $1 AND scope = $2 AND key = $3 \
                          AND attempt = $4 AND status = 'in_flight'",
@@ -318,6 +327,7 @@ macro_rules! sql_backend {
                     now_ms: i64,
                     limit: u32,
                 ) -> Result<u64, StoreError> {
+                        let _gate = self.gate().await;
                     let done = sqlx::query::<$Db>(
                         "DELETE FROM idempotency WHERE (game, scope, key) IN \
                          (SELECT game, scope, key FROM idempotency WHERE expires_at_ms <= $1 LIMIT $2)",
@@ -349,6 +359,7 @@ macro_rules! sql_backend {
                     before_ms: i64,
                     limit: u32,
                 ) -> Result<u64, StoreError> {
+                        let _gate = self.gate().await;
                     let done = sqlx::query::<$Db>(
                         "DELETE FROM processed_events WHERE (consumer_group, event_id) IN \
                          (SELECT consumer_group, event_id FROM processed_events \
@@ -369,6 +380,7 @@ macro_rules! sql_backend {
                     now_ms: i64,
                     ttl_ms: i64,
                 ) -> Result<LeaseAcquire, StoreError> {
+                        let _gate = self.gate().await;
                     $crate::store::batch::name("lease game", game)?;
                     $crate::store::batch::name("lease name", name)?;
                     $crate::store::batch::name("lease owner", owner)?;
@@ -408,6 +420,7 @@ macro_rules! sql_backend {
                     now_ms: i64,
                     ttl_ms: i64,
                 ) -> Result<Option<Lease>, StoreError> {
+                        let _gate = self.gate().await;
                     let row = sqlx::query::<$Db>(
                         "UPDATE leases SET expires_at_ms = $5 \
                          WHERE game = $1 AND name = $2 AND owner = $3 AND fence = $4 \
@@ -424,6 +437,7 @@ macro_rules! sql_backend {
                 }
 
                 async fn lease_release(&self, lease: &Lease) -> Result<bool, StoreError> {
+                    let _gate = self.gate().await;
                     // Expire it rather than delete it: the fence must keep growing.
                     let done = sqlx::query::<$Db>(
                         "UPDATE leases SET expires_at_ms = 0 \
@@ -488,6 +502,7 @@ macro_rules! sql_backend {
                     &self,
                     batches: &[CommitBatch],
                 ) -> Result<Vec<Result<(), StoreError>>, GroupFailure> {
+                    let _gate = self.gate().await;
                     let mut tx = self.begin_write().await.map_err(GroupFailure::Transaction)?;
                     let now_ms = $crate::store::sql::now_ms();
                     let mut results = Vec::with_capacity(batches.len());

@@ -7,8 +7,10 @@
 //! losing the last commits on power loss. Writers serialize on SQLite's one
 //! write lock; a write transaction takes it up front (`BEGIN IMMEDIATE`), so
 //! a transaction that reads before it writes never fails with SQLITE_BUSY
-//! halfway, and waits up to `sqlite_busy_timeout_ms` for it. Readers run
-//! beside the writer (WAL).
+//! halfway, and waits up to `sqlite_busy_timeout_ms` for it. This process's
+//! own writers queue for it first, in the process ([`Backend::write_gate`]),
+//! so they do not poll it through SQLite's busy handler. Readers run beside
+//! the writer (WAL).
 
 use std::path::Path;
 use std::str::FromStr;
@@ -23,6 +25,8 @@ use crate::config::{SqliteSynchronous, StorageConfig};
 /// A SQLite database file.
 pub struct SqliteBackend {
     pool: SqlitePool,
+    /// The queue of this process's writers (see [`Backend::write_gate`]).
+    gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteBackend {
@@ -65,7 +69,15 @@ impl SqliteBackend {
                 url: redact(label),
                 source: e.into(),
             })?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            gate: std::sync::Arc::default(),
+        })
+    }
+
+    /// A place in the queue of writers.
+    async fn gate(&self) -> Option<super::backend::WriteGate> {
+        Some(self.gate.clone().lock_owned().await)
     }
 
     /// A write transaction, holding the write lock from its first statement.
