@@ -13,11 +13,12 @@
 //! record. Any refusal drops the reservation, so nothing of it remains; a
 //! crash drops it too, so a retry after a restart runs at once.
 
+mod submit;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
@@ -30,12 +31,14 @@ use super::error::ArenaError;
 use super::feed::{self, FeedItem, FeedSender};
 use super::live::Live;
 use super::lobby::Lobby;
-use super::record::{ActionOutcome, MatchRecord, MatchStatus, Submission, lease_name};
+use super::record::{MatchRecord, MatchStatus, lease_name};
 use super::replay;
 use crate::bus::ownership::SoleLease;
-use crate::runtime::bindings::types::{ActionKind, MatchConfig};
+use crate::runtime::bindings::types::MatchConfig;
 use crate::runtime::{Runtime, World};
-use crate::store::{Begun, Store};
+use crate::store::Store;
+use submit::Inflight;
+pub use submit::request_hash;
 
 /// Longest idempotency key accepted, in bytes.
 pub const MAX_KEY_BYTES: usize = 255;
@@ -65,10 +68,6 @@ struct Running {
 /// Running matches by (game, match id).
 type Matches = Arc<Mutex<HashMap<(String, String), Running>>>;
 
-/// Request hashes of the actions running on this host, by (game, player,
-/// idempotency key).
-type Inflight = Arc<Mutex<HashMap<(String, String, String), String>>>;
-
 /// (game, player) of the players being seated in a starting match.
 type Seating = Arc<Mutex<std::collections::HashSet<(String, String)>>>;
 
@@ -86,18 +85,6 @@ impl Drop for Seated {
         for p in &self.players {
             seating.remove(&(self.game.clone(), p.clone()));
         }
-    }
-}
-
-/// A key reserved on this host; dropping it frees the key.
-struct Reserved {
-    inflight: Inflight,
-    key: (String, String, String),
-}
-
-impl Drop for Reserved {
-    fn drop(&mut self) {
-        self.inflight.lock().remove(&self.key);
     }
 }
 
@@ -497,144 +484,6 @@ impl Arena {
         }
     }
 
-    // ---- actions ----
-
-    /// Submits one action; see the module doc for the path. A retry with
-    /// the same key answers the stored outcome, marked `replayed`.
-    pub async fn submit(&self, submission: Submission) -> Result<ActionOutcome, ArenaError> {
-        let s = &submission;
-        check_name("game", &s.game)?;
-        check_name("player", &s.player)?;
-        check_name("match id", &s.match_id)?;
-        check_name("idempotency key", &s.idempotency_key)?;
-        if let Some(stamp) = &s.stamp {
-            check_name("stamp", stamp)?;
-        }
-        if s.idempotency_key.len() > MAX_KEY_BYTES {
-            return Err(ArenaError::invalid(
-                "idempotency key",
-                format!("longer than {MAX_KEY_BYTES} bytes"),
-            ));
-        }
-        let record = match self.running_record(&s.game, &s.match_id) {
-            Some(record) => record,
-            None => Arc::new(self.record(&s.game, &s.match_id).await?),
-        };
-        if !record.is_member(&s.player) {
-            return Err(ArenaError::NotAMember {
-                player: s.player.clone(),
-                match_id: s.match_id.clone(),
-            });
-        }
-        let request_hash = request_hash(&s.match_id, &s.kind, s.stamp.as_deref());
-        // The key is reserved on this host, which alone runs the match,
-        // while its action runs (in memory: no write on the way in); the
-        // actor's commit records it done.
-        let _reserved = self.reserve(s, &request_hash)?;
-        // A key seen before answers from its record.
-        let now_ms = self.clock.now_ms();
-        if let Some(record) = self
-            .store
-            .idempotency_get(&s.game, &s.player, &s.idempotency_key, now_ms)
-            .await?
-        {
-            return self.answer_of(&record.answer(&request_hash), s);
-        }
-        match self
-            .to_actor(&record, submission.clone(), request_hash.clone())
-            .await
-        {
-            // Another request recorded the key between the read and the
-            // commit: its answer stands.
-            Err(ArenaError::InFlight { .. }) => {
-                let now_ms = self.clock.now_ms();
-                match self
-                    .store
-                    .idempotency_get(&s.game, &s.player, &s.idempotency_key, now_ms)
-                    .await?
-                {
-                    Some(record) => self.answer_of(&record.answer(&request_hash), s),
-                    None => Err(ArenaError::InFlight {
-                        key: s.idempotency_key.clone(),
-                    }),
-                }
-            }
-            answer => answer,
-        }
-    }
-
-    /// The answer a key's record gives.
-    fn answer_of(&self, begun: &Begun, s: &Submission) -> Result<ActionOutcome, ArenaError> {
-        let key = s.idempotency_key.clone();
-        match begun {
-            Begun::Replay { response } => replayed(response, &s.match_id),
-            Begun::Mismatch => Err(ArenaError::KeyReused { key }),
-            Begun::InFlight | Begun::New { .. } => Err(ArenaError::InFlight { key }),
-        }
-    }
-
-    /// Reserves `s`'s key on this host until the guard drops: a second
-    /// request with it meanwhile is in flight (409), or another payload (422).
-    fn reserve(&self, s: &Submission, request_hash: &str) -> Result<Reserved, ArenaError> {
-        let key = (s.game.clone(), s.player.clone(), s.idempotency_key.clone());
-        let mut inflight = self.inflight.lock();
-        if let Some(running) = inflight.get(&key) {
-            let key = s.idempotency_key.clone();
-            return Err(if running == request_hash {
-                ArenaError::InFlight { key }
-            } else {
-                ArenaError::KeyReused { key }
-            });
-        }
-        inflight.insert(key.clone(), request_hash.to_owned());
-        Ok(Reserved {
-            inflight: self.inflight.clone(),
-            key,
-        })
-    }
-
-    async fn to_actor(
-        &self,
-        record: &MatchRecord,
-        submission: Submission,
-        request_hash: String,
-    ) -> Result<ActionOutcome, ArenaError> {
-        let match_id = record.match_id.clone();
-        let Some(tx) = self.handle(&record.game, &match_id) else {
-            return Err(self.not_running(record, false).await);
-        };
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Submit {
-            submission,
-            request_hash,
-            reply,
-        };
-        match tx.try_send(command) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => return Err(ArenaError::Busy { match_id }),
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                return Err(self.not_running(record, true).await);
-            }
-        }
-        match answer.await {
-            Ok(answer) => answer,
-            // The actor ended without answering: the match just finished,
-            // or the actor stopped.
-            Err(_) => Err(self.not_running(record, true).await),
-        }
-    }
-
-    /// Why a match has no actor here: over, stopped here, or run elsewhere.
-    async fn not_running(&self, record: &MatchRecord, was_here: bool) -> ArenaError {
-        let match_id = record.match_id.clone();
-        match self.record(&record.game, &match_id).await {
-            Ok(now) if now.status == MatchStatus::Finished => ArenaError::MatchOver { match_id },
-            Ok(_) if was_here => ArenaError::Stopped { match_id },
-            Ok(_) => ArenaError::NotOwnedHere { match_id },
-            Err(e) => e,
-        }
-    }
-
     // ---- internals ----
 
     fn match_config(&self) -> MatchConfig {
@@ -715,26 +564,8 @@ impl Drop for Arena {
     }
 }
 
-/// The digest an idempotency record keeps of an action request: the same
-/// key with another match, action or stamp is another payload.
-pub fn request_hash(match_id: &str, kind: &ActionKind, stamp: Option<&str>) -> String {
-    let body = serde_json::json!({ "match_id": match_id, "action": kind, "stamp": stamp });
-    hex::encode(Sha256::digest(body.to_string().as_bytes()))
-}
-
-/// The stored outcome of a completed request, marked as a replay.
-fn replayed(response: &str, match_id: &str) -> Result<ActionOutcome, ArenaError> {
-    let mut outcome: ActionOutcome =
-        serde_json::from_str(response).map_err(|e| ArenaError::CorruptLog {
-            match_id: match_id.into(),
-            why: format!("stored response: {e}"),
-        })?;
-    outcome.replayed = true;
-    Ok(outcome)
-}
-
 /// A name or id from a client: not empty, at most 255 bytes, no NUL.
-fn check_name(what: &'static str, value: &str) -> Result<(), ArenaError> {
+pub(super) fn check_name(what: &'static str, value: &str) -> Result<(), ArenaError> {
     if value.is_empty() || value.len() > MAX_KEY_BYTES || value.contains('\0') {
         return Err(ArenaError::invalid(
             what,
