@@ -24,6 +24,8 @@ pub const TAKEOVER_EVERY_MS: u64 = 2_000;
 pub struct Services {
     stop: watch::Sender<bool>,
     tasks: Vec<(&'static str, JoinHandle<()>)>,
+    /// The arena's lobby loop (it ends when aborted, or with the arena).
+    lobby: JoinHandle<()>,
 }
 
 impl Services {
@@ -66,28 +68,25 @@ impl Services {
             "leaderboard consumer",
             tokio::spawn(leaderboard.run(stopped.clone())),
         ));
-        let lobby = state.arena.spawn_lobby();
-        tasks.push(("lobby", lobby));
         tasks.push((
             "match takeover",
             tokio::spawn(takeover(state.clone(), stopped)),
         ));
-        Self { stop, tasks }
+        Self {
+            stop,
+            tasks,
+            lobby: state.arena.spawn_lobby(),
+        }
     }
 
     /// Stops every loop and waits for each to end its round.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
+        // The lobby loop has no round to end.
+        self.lobby.abort();
         for (name, task) in self.tasks {
-            if name == "lobby" {
-                task.abort();
-            }
-            match task.await {
-                Ok(()) => {}
-                Err(e) if e.is_cancelled() => {}
-                Err(e) => {
-                    tracing::error!(task = name, error = %e, "a background task ended abnormally")
-                }
+            if let Err(e) = task.await {
+                tracing::error!(task = name, error = %e, "a background task ended abnormally");
             }
         }
     }

@@ -198,10 +198,7 @@ async fn drain(consumer: &mut Consumer) -> Progress {
         if p.read == 0 {
             return total;
         }
-        total.read += p.read;
-        total.applied += p.applied;
-        total.skipped += p.skipped;
-        total.dead += p.dead;
+        total += p;
     }
 }
 

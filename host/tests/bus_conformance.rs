@@ -281,10 +281,7 @@ async fn drain(c: &mut TestConsumer) -> Progress {
     let mut total = Progress::default();
     for _ in 0..3_000 {
         let p = c.consumer.run_once().await.expect("a consumer round");
-        total.read += p.read;
-        total.applied += p.applied;
-        total.skipped += p.skipped;
-        total.dead += p.dead;
+        total += p;
         if p.read == 0 {
             if c.caught_up().await {
                 return total;

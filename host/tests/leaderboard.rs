@@ -146,10 +146,7 @@ impl Pipeline {
         let mut total = Progress::default();
         for _ in 0..100 {
             let p = self.consumer.run_once().await.expect("a consumer round");
-            total.read += p.read;
-            total.applied += p.applied;
-            total.skipped += p.skipped;
-            total.dead += p.dead;
+            total += p;
             if p.read == 0 {
                 return total;
             }

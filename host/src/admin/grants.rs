@@ -277,7 +277,7 @@ async fn grant(
     let count = request.check()?;
     let request_hash = request.hash(&game, &player);
     let store = &state.store;
-    let now_ms = crate::store::sql::now_ms();
+    let now_ms = crate::store::now_ms();
     if let Some(record) = store
         .idempotency_get(&game, SCOPE, &request.key, now_ms)
         .await?
@@ -323,7 +323,7 @@ async fn grant(
         // Another attempt with this key committed first: answer its record.
         Err(StoreError::IdempotencyConflict { .. }) => {
             let record = store
-                .idempotency_get(&game, SCOPE, &request.key, crate::store::sql::now_ms())
+                .idempotency_get(&game, SCOPE, &request.key, crate::store::now_ms())
                 .await?;
             match record {
                 Some(record) => answer_stored(&record.answer(&request_hash), &request.key),

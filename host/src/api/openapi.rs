@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -29,12 +29,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 async fn document() -> Response {
-    let mut response = DOCUMENT.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    ([(header::CONTENT_TYPE, "application/json")], DOCUMENT).into_response()
 }
 
 #[cfg(test)]

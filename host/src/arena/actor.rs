@@ -215,9 +215,6 @@ impl Actor {
                 match_id: match_id.clone(),
             });
         }
-        if let Some(stamp) = &submission.stamp {
-            super::seal::check_stamp(&self.deps.store, submission, stamp).await?;
-        }
         let at_ms = self.match_time_ms().max(self.live.state.now_ms);
         let action = seal(submission, at_ms);
         let action_id = action.id.clone();

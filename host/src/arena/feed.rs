@@ -16,7 +16,7 @@ use tokio::sync::broadcast;
 
 use super::db;
 use super::error::ArenaError;
-use super::record::LogEntry;
+use super::record::{LogEntry, corrupt};
 use crate::runtime::bindings::types::Effect;
 use crate::store::{MatchActionRow, Store};
 
@@ -48,14 +48,9 @@ pub fn channel() -> FeedSender {
 impl FeedItem {
     /// The item of a stored log row.
     pub fn from_row(row: &MatchActionRow) -> Result<Self, ArenaError> {
-        let corrupt = |why: String| ArenaError::CorruptLog {
-            match_id: row.match_id.clone(),
-            why: format!("entry {}: {why}", row.seq),
-        };
-        let entry: LogEntry =
-            serde_json::from_str(&row.body).map_err(|e| corrupt(e.to_string()))?;
+        let entry = LogEntry::from_row(row)?;
         let effects = match &row.effects {
-            Some(json) => serde_json::from_str(json).map_err(|e| corrupt(e.to_string()))?,
+            Some(json) => serde_json::from_str(json).map_err(|e| corrupt(row, &e))?,
             None => Vec::new(),
         };
         Ok(Self {

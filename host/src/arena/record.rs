@@ -8,7 +8,9 @@
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
+use super::error::ArenaError;
 use crate::runtime::bindings::types::{Action, ActionKind, Effect, MatchConfig, MatchResult};
+use crate::store::MatchActionRow;
 
 /// Where a match is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +88,11 @@ pub enum LogEntry {
 }
 
 impl LogEntry {
+    /// The entry a stored log row holds.
+    pub fn from_row(row: &MatchActionRow) -> Result<Self, ArenaError> {
+        serde_json::from_str(&row.body).map_err(|e| corrupt(row, &e))
+    }
+
     /// The `kind` column.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -93,6 +100,14 @@ impl LogEntry {
             Self::Tick { .. } => "tick",
             Self::Finish { .. } => "finish",
         }
+    }
+}
+
+/// The error of a stored log row this build cannot read.
+pub(crate) fn corrupt(row: &MatchActionRow, why: &dyn std::fmt::Display) -> ArenaError {
+    ArenaError::CorruptLog {
+        match_id: row.match_id.clone(),
+        why: format!("entry {}: {why}", row.seq),
     }
 }
 

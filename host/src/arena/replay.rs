@@ -40,15 +40,10 @@ pub async fn rebuild(
         if rows.is_empty() {
             return Ok(live);
         }
-        let mut entries = Vec::with_capacity(rows.len());
-        for row in rows {
-            let entry: LogEntry =
-                serde_json::from_str(&row.body).map_err(|e| ArenaError::CorruptLog {
-                    match_id: match_id.clone(),
-                    why: format!("entry {}: {e}", row.seq),
-                })?;
-            entries.push((row.seq, entry));
-        }
+        let entries = rows
+            .iter()
+            .map(|row| Ok((row.seq, LogEntry::from_row(row)?)))
+            .collect::<Result<Vec<_>, ArenaError>>()?;
         live = live
             .combat
             .clone()

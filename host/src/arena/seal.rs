@@ -7,14 +7,13 @@
 //! the rules may honour (the classic special ability ignores its charge).
 //! The stamp is spent in the batch that logs the action ([`spend`], a guard
 //! of `crate::store::economy`), so it is spent exactly once, and only by an
-//! accepted action: a refused one leaves it unspent. [`check_stamp`] answers
-//! early and clearly; the guard is what decides a race.
+//! accepted action: a refused one leaves it unspent. The guard alone decides
+//! (no read beforehand): a stamp that is not the player's to spend fails
+//! the commit, and nothing of the action remains.
 
-use super::error::ArenaError;
 use super::record::Submission;
-use crate::economy::items;
 use crate::runtime::bindings::types::Action;
-use crate::store::{ItemSpend, STAMP, Store};
+use crate::store::{ItemSpend, STAMP};
 
 /// The action `submission` asks for, at match time `at_ms`.
 pub fn seal(submission: &Submission, at_ms: u64) -> Action {
@@ -27,27 +26,6 @@ pub fn seal(submission: &Submission, at_ms: u64) -> Action {
         kind: submission.kind.clone(),
         stamped: submission.stamp.is_some(),
         at_ms,
-    }
-}
-
-/// Refuses a stamp that is not the player's unspent, unlocked stamp now.
-pub async fn check_stamp(
-    store: &Store,
-    submission: &Submission,
-    stamp: &str,
-) -> Result<(), ArenaError> {
-    let item = items::get(store, &submission.game, stamp).await?;
-    match item {
-        Some(item)
-            if item.owner == submission.player
-                && item.item_type == STAMP
-                && item.state == items::ItemState::Owned =>
-        {
-            Ok(())
-        }
-        _ => Err(ArenaError::StampUnavailable {
-            stamp: stamp.to_owned(),
-        }),
     }
 }
 

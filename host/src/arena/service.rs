@@ -401,8 +401,15 @@ impl Arena {
     /// left to them.
     pub async fn recover_all(&self, game: &str) -> Result<Vec<String>, ArenaError> {
         let mut taken = Vec::new();
+        let now_ms = self.clock.now_ms();
         for match_id in db::running_matches(&self.store, game, RECOVER_BATCH).await? {
             if self.handle(game, &match_id).is_some() {
+                continue;
+            }
+            // A live host's match is left to it after one read (a takeover
+            // attempt would be a write, every round, per match).
+            let lease = self.store.lease_get(game, &lease_name(&match_id)).await?;
+            if lease.is_some_and(|l| l.owner != self.host_id && l.expires_at_ms > now_ms) {
                 continue;
             }
             match self.recover(game, &match_id).await {

@@ -90,6 +90,16 @@ pub struct Progress {
     pub dead: usize,
 }
 
+impl std::ops::AddAssign for Progress {
+    /// Sums rounds.
+    fn add_assign(&mut self, round: Self) {
+        self.read += round.read;
+        self.applied += round.applied;
+        self.skipped += round.skipped;
+        self.dead += round.dead;
+    }
+}
+
 /// Which partitions a runner reads.
 enum Claim {
     /// Every partition, unfenced: the only process of its group.

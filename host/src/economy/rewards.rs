@@ -139,7 +139,7 @@ impl Handler for Rewards {
             game: game.clone(),
             correlation_id: event.envelope.correlation_id.clone(),
             traceparent: event.envelope.traceparent.clone(),
-            created_at_ms: crate::store::sql::now_ms(),
+            created_at_ms: crate::store::now_ms(),
         };
         batch_of(&game, &result, &grants, &meta)
     }

@@ -61,13 +61,10 @@ impl GroupCommitter {
     /// Commits `batch` with whatever else is queued, and returns once it is
     /// durable (or failed). An invalid batch is refused before queueing.
     pub async fn commit(&self, batch: CommitBatch) -> Result<Committed, StoreError> {
-        batch.validate()?;
-        let (reply, result) = oneshot::channel();
-        self.queue
-            .send(Job { batch, reply })
+        self.commit_all(vec![batch])
             .await
-            .map_err(|_| StoreError::Closed)?;
-        result.await.map_err(|_| StoreError::Closed)?
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
     }
 
     /// Commits `batches` as [`GroupCommitter::commit`] would, queued in

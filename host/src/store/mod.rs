@@ -84,6 +84,14 @@ use crate::config::{GroupCommitConfig, StorageConfig};
 use postgres::PostgresBackend;
 use sqlite::SqliteBackend;
 
+/// The wall clock, Unix milliseconds: when rows are written, leases run
+/// out, events occur.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// The SQLite file of the embedded default, under the data directory.
 pub const SQLITE_FILE: &str = "idempo.sqlite3";
 

@@ -48,13 +48,6 @@ pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
     None
 }
 
-/// Unix milliseconds now: the commit time of a group's economy rows.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// Why a group transaction did not commit.
 pub(crate) enum GroupFailure {
     /// A statement failed: one batch's data may be the cause.
@@ -504,7 +497,7 @@ macro_rules! sql_backend {
                 ) -> Result<Vec<Result<(), StoreError>>, GroupFailure> {
                     let _gate = self.gate().await;
                     let mut tx = self.begin_write().await.map_err(GroupFailure::Transaction)?;
-                    let now_ms = $crate::store::sql::now_ms();
+                    let now_ms = $crate::store::now_ms();
                     let mut results = Vec::with_capacity(batches.len());
                     for batch in batches {
                         let admitted = match batch.validate() {
