@@ -48,6 +48,12 @@ pub struct Config {
     pub arena: crate::arena::ArenaConfig,
     /// Who pays finished matches (see [`crate::economy::rewards`]).
     pub rewards: crate::economy::rewards::RewardsConfig,
+    /// The market's rules component and its idempotency windows (see
+    /// [`crate::market`]).
+    pub market: crate::market::MarketConfig,
+    /// How sagas run: leases, retries, breakers, injected faults (see
+    /// [`crate::saga`]).
+    pub saga: crate::saga::SagaConfig,
 }
 
 impl Default for Config {
@@ -69,6 +75,8 @@ impl Default for Config {
             gateway: crate::gateway::GatewayConfig::default(),
             arena: crate::arena::ArenaConfig::default(),
             rewards: crate::economy::rewards::RewardsConfig::default(),
+            market: crate::market::MarketConfig::default(),
+            saga: crate::saga::SagaConfig::default(),
         }
     }
 }

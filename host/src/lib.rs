@@ -18,6 +18,10 @@
 //! - [`leaderboard`]: the leaderboard read model, projected from
 //!   `MatchFinished` events by an idempotent consumer, and its rebuild
 //!   from the event log;
+//! - [`market`]: listings, trades, player offers and crafting, with the
+//!   market component's rules;
+//! - [`saga`]: durable sagas (a trade's steps and compensations), their
+//!   log, breakers and recovery after a crash;
 //! - [`housekeeping`]: periodic purges: log retention, dedupe window,
 //!   outbox, idempotency records;
 //! - [`runtime`]: the component runtime: engine, sandbox, host imports,
@@ -45,8 +49,10 @@ pub mod economy;
 pub mod gateway;
 pub mod housekeeping;
 pub mod leaderboard;
+pub mod market;
 pub mod problem;
 pub mod runtime;
+pub mod saga;
 pub mod server;
 pub mod services;
 pub mod store;

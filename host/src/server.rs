@@ -27,6 +27,10 @@ pub struct AppState {
     pub host_id: String,
     /// Lobby and matches of this host.
     pub arena: Arc<Arena>,
+    /// The sagas this host runs.
+    pub sagas: crate::saga::Sagas,
+    /// Listings, trades, offers, crafting.
+    pub market: Arc<crate::market::Market>,
 }
 
 impl AppState {
@@ -50,6 +54,13 @@ impl AppState {
             clock,
             &host_id,
         )?;
+        let sagas = crate::saga::Sagas::new(store.clone(), &host_id, config.saga.clone());
+        let market = crate::market::Market::new(
+            store.clone(),
+            runtime.clone(),
+            sagas.clone(),
+            config.market.clone(),
+        );
         Ok(Self {
             config,
             runtime,
@@ -57,6 +68,8 @@ impl AppState {
             bus,
             host_id,
             arena: Arc::new(arena),
+            sagas,
+            market: Arc::new(market),
         })
     }
 }

@@ -1,7 +1,7 @@
 //! The host's background work, started together and stopped together: the
 //! outbox relay, housekeeping, the consumer groups of the default game
 //! (`rewards`, `leaderboard`), the arena's lobby, and the takeover of
-//! matches whose host died.
+//! matches and sagas whose host died.
 //!
 //! Every loop shares this host's id as the owner of its leases, so several
 //! hosts on one database split the work and a dead host's share is taken
@@ -67,6 +67,13 @@ impl Services {
         tasks.push((
             "leaderboard consumer",
             tokio::spawn(leaderboard.run(stopped.clone())),
+        ));
+        tasks.push((
+            "saga recovery",
+            tokio::spawn(crate::saga::recover_until(
+                state.sagas.clone(),
+                stopped.clone(),
+            )),
         ));
         tasks.push((
             "match takeover",

@@ -12,13 +12,12 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::players::signed_in;
+use common::process::{self, HostProcess, free_port};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -28,43 +27,13 @@ const OPERATOR: &str = "crash-test-operator-token";
 const ACKED_BEFORE_KILL: usize = 40;
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// The components `./dev test` stages.
-fn components_dir() -> PathBuf {
-    common::target_dir().join("components")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// A host process, killed when dropped (a failing story leaves none).
-struct HostProcess(Child);
-
-impl HostProcess {
-    /// SIGKILL, and wait for it.
-    fn kill(&mut self) {
-        self.0.kill().expect("SIGKILL");
-        self.0.wait().expect("reaped");
-    }
-}
-
-impl Drop for HostProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A host process on `dir`, listening on `port`, with a fixed host id (the
 /// restarted process is the same host) and short match leases.
 fn start_host(dir: &Path, port: u16) -> HostProcess {
-    let config = dir.join("host.toml");
-    std::fs::write(
-        &config,
-        format!(
+    process::start_host(
+        dir,
+        port,
+        &format!(
             r#"
 host_id = "crash-host"
 operator_token = "{OPERATOR}"
@@ -87,35 +56,10 @@ rate_limit_burst = 100000
 "#
         ),
     )
-    .expect("config written");
-    let child = Command::new(env!("CARGO_BIN_EXE_idempo"))
-        .arg("--config")
-        .arg(&config)
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--components-dir")
-        .arg(components_dir())
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the host starts");
-    HostProcess(child)
 }
 
 async fn wait_healthy(client: &Client, base: &str) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
-            && r.status().is_success()
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the host did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    process::wait_healthy(client, base, PATIENCE).await;
 }
 
 /// What one request ended as.
@@ -218,10 +162,6 @@ async fn logged_actions(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_host_killed_mid_match_under_load_loses_no_acknowledged_action_and_resumes_its_log() {
-    assert!(
-        components_dir().join("combat").is_dir(),
-        "the components are staged by the README's test command"
-    );
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");

@@ -1,7 +1,8 @@
 //! The player API over real HTTP, as players meet it: they queue, meet in a
 //! duel, act exactly once behind idempotency keys, seal actions with
 //! stamps that are spent once however they race, read their economy, their
-//! history and the leaderboard page by page; every bad request gets a clear
+//! history and the leaderboard page by page; trade on the market (list,
+//! browse, buy, offer, craft); every bad request gets a clear
 //! problem+json and changes nothing; and the OpenAPI document lists every
 //! route the router serves, and promises every answer these stories get:
 //! each reply is checked against the document's status codes and schemas
@@ -9,7 +10,8 @@
 //!
 //! The arena here is a 4x4 pit without resources: fighters spawn next to
 //! each other, so attacks and whirlwinds land at once, and a collect is
-//! always refused by the rules.
+//! always refused by the rules. The market runs the standard market
+//! component's rules (gold only, a 5% fee).
 
 #[macro_use]
 mod common;
@@ -23,8 +25,9 @@ use idempo_host::arena::{ArenaConfig, request_hash};
 use idempo_host::config::Config;
 use idempo_host::economy::items::{self, ItemState};
 use idempo_host::gateway::GatewayConfig;
-use idempo_host::runtime::World;
 use idempo_host::runtime::bindings::types::ActionKind;
+use idempo_host::runtime::{Runtime, World};
+use idempo_host::saga::SagaConfig;
 use idempo_host::store::{
     Begun, CommitBatch, Credit, EconomyWrites, IdempotencyBegin, ItemGrant, LeaderboardDelta,
     Notice, STAMP,
@@ -55,6 +58,20 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/players/me/wallet/{currency}/ledger"),
     ("get", "/players/me/inventory"),
     ("get", "/players/me/notices"),
+    ("get", "/market/listings"),
+    ("post", "/market/listings"),
+    ("get", "/market/listings/{id}"),
+    ("delete", "/market/listings/{id}"),
+    ("get", "/trades"),
+    ("post", "/trades"),
+    ("get", "/trades/{id}"),
+    ("get", "/offers"),
+    ("post", "/offers"),
+    ("delete", "/offers/{id}"),
+    ("post", "/offers/{id}/accept"),
+    ("post", "/offers/{id}/decline"),
+    ("get", "/crafting/recipes"),
+    ("post", "/crafts"),
     ("get", "/leaderboard"),
     ("get", "/leaderboard/players/{player_id}"),
     ("get", "/openapi.json"),
@@ -66,9 +83,27 @@ const ROUTES: &[(&str, &str)] = &[
 /// A host whose lobby starts a match as soon as `players` have joined
 /// (and not before: the wait is long), in a 4x4 pit.
 async fn host(players: usize) -> Served {
+    serve(config(players), combat_runtime()).await
+}
+
+/// A host of duels, as [`host`], that also runs the standard market.
+async fn market_host() -> Served {
+    let rt = combat_runtime();
+    load(&rt, World::Market, "standard", "1.0.0", "market_standard");
+    serve(config(2), rt).await
+}
+
+/// A runtime with the classic combat rules.
+fn combat_runtime() -> Runtime {
     let rt = runtime();
     load(&rt, World::Combat, "classic", "1.0.0", "combat_classic");
-    let config = Config {
+    rt
+}
+
+/// The configuration of [`host`]: its lobby, its pit, and a trade's answer
+/// that waits long enough for a trade to end.
+fn config(players: usize) -> Config {
+    Config {
         operator_token: OPERATOR_TOKEN.into(),
         gateway: GatewayConfig {
             jwt_secret: "a-test-secret-that-is-long-enough-0123".into(),
@@ -88,9 +123,12 @@ async fn host(players: usize) -> Served {
             initial_resources: 0,
             ..ArenaConfig::default()
         },
+        saga: SagaConfig {
+            answer_wait_ms: 5_000,
+            ..SagaConfig::default()
+        },
         ..Config::default()
-    };
-    serve(config, rt).await
+    }
 }
 
 /// A signed-in player.
@@ -239,6 +277,24 @@ impl Api {
             id: registered["player_id"].as_str().expect("an id").to_owned(),
             token: session["token"].as_str().expect("a token").to_owned(),
         }
+    }
+
+    /// `who` sends a mutating call under `key`, with `body` if any.
+    async fn command(
+        &self,
+        who: &Player,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let ask = Ask {
+            token: Some(&who.token),
+            key: Some(key),
+            json: body,
+            ..Ask::default()
+        };
+        self.call(method, path, ask).await
     }
 
     async fn lobby(&self, method: Method, who: &Player) -> Reply {
@@ -1355,11 +1411,476 @@ async fn the_leaderboard_shows_its_top_and_each_ranked_players_standing() {
         .problem(StatusCode::NOT_FOUND, "not-ranked");
 }
 
+// ------------------------------------------------------------------ market
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn players_list_browse_buy_swap_and_craft_on_the_market() {
+    let served = market_host().await;
+    let api = Api::of(&served);
+    let (sella, bruno) = (api.player("sella").await, api.player("bruno").await);
+    let item = |owner: &Player, item_id: &str, item_type: &str| ItemGrant {
+        game: GAME.into(),
+        item_id: item_id.into(),
+        owner: owner.id.clone(),
+        item_type: item_type.into(),
+        source: "test".into(),
+    };
+    commit_economy(
+        &served,
+        EconomyWrites {
+            credits: vec![Credit {
+                game: GAME.into(),
+                player: bruno.id.clone(),
+                currency: "gold".into(),
+                amount: 200,
+                reason: "test".into(),
+                reference: "test:bruno".into(),
+                key: "test:bruno/gold".into(),
+            }],
+            grants: vec![
+                item(&sella, "sword-1", "iron-sword"),
+                item(&sella, "gem-1", "crystal"),
+                item(&sella, "ring-1", "ring"),
+                item(&bruno, "ore-1", "iron-ore"),
+                item(&bruno, "ore-2", "iron-ore"),
+                item(&bruno, "ore-3", "iron-ore"),
+            ],
+            ..EconomyWrites::default()
+        },
+    )
+    .await;
+
+    // Sella lists two items: each answer is the listing, open.
+    let listing = |item_id: &str, price: i64| {
+        Some(json!({ "item_id": item_id, "currency": "gold", "price": price }))
+    };
+    let sword = api
+        .command(
+            &sella,
+            Method::POST,
+            "/market/listings",
+            "list-sword",
+            listing("sword-1", 40),
+        )
+        .await
+        .ok(StatusCode::CREATED);
+    assert_eq!(
+        (&sword["state"], &sword["seller"], &sword["item_type"]),
+        (&json!("open"), &json!(sella.id), &json!("iron-sword"))
+    );
+    let gem = api
+        .command(
+            &sella,
+            Method::POST,
+            "/market/listings",
+            "list-gem",
+            listing("gem-1", 30),
+        )
+        .await
+        .ok(StatusCode::CREATED);
+    let sword_id = sword["id"].as_str().expect("an id").to_owned();
+    let gem_id = gem["id"].as_str().expect("an id").to_owned();
+    // A listed item is locked to its listing; the market trades gold only.
+    api.command(
+        &sella,
+        Method::POST,
+        "/market/listings",
+        "list-sword-again",
+        listing("sword-1", 45),
+    )
+    .await
+    .problem(StatusCode::CONFLICT, "item-unavailable");
+    api.command(
+        &sella,
+        Method::POST,
+        "/market/listings",
+        "list-in-silver",
+        Some(json!({ "item_id": "ring-1", "currency": "silver", "price": 5 })),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "market-refused");
+
+    // Bruno browses: cheapest first, a page at a time, or filtered.
+    let ids = |page: &Value| -> Vec<String> {
+        page["listings"]
+            .as_array()
+            .expect("listings")
+            .iter()
+            .map(|l| l["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let page = api
+        .get(&bruno, "/market/listings?limit=1")
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(ids(&page), [gem_id.as_str()]);
+    let next = page["next"].as_str().expect("another page");
+    let page = api
+        .get(&bruno, &format!("/market/listings?limit=1&cursor={next}"))
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(ids(&page), [sword_id.as_str()]);
+    let swords = api
+        .get(
+            &bruno,
+            &format!(
+                "/market/listings?item_type=iron-sword&seller={}&currency=gold\
+                 &min_price=35&max_price=50&state=open&sort=-created",
+                sella.id
+            ),
+        )
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        (ids(&swords), &swords["next"]),
+        (vec![sword_id.clone()], &Value::Null)
+    );
+    let one = api
+        .get(&bruno, &format!("/market/listings/{sword_id}"))
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        (&one["id"], &one["state"], &one["price"]),
+        (&sword["id"], &sword["state"], &sword["price"])
+    );
+    api.get(&bruno, "/market/listings?sort=cheapest")
+        .await
+        .problem(StatusCode::BAD_REQUEST, "bad-request");
+    api.get(&bruno, "/market/listings?limit=101")
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid-limit");
+    api.get(&bruno, "/market/listings/no-such-listing")
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown-listing");
+
+    // Refused purchases: one's own listing, no key, no such listing.
+    let buy_sword = json!({ "listing_id": sword_id });
+    api.command(
+        &sella,
+        Method::POST,
+        "/trades",
+        "own",
+        Some(buy_sword.clone()),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "market-refused");
+    let no_key = Ask {
+        token: Some(&bruno.token),
+        json: Some(buy_sword.clone()),
+        ..Ask::default()
+    };
+    api.call(Method::POST, "/trades", no_key)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "idempotency-key-missing");
+    api.command(
+        &bruno,
+        Method::POST,
+        "/trades",
+        "nothing",
+        Some(json!({ "listing_id": "no-such-listing" })),
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND, "unknown-listing");
+
+    // Bruno buys the sword: the trade ends within the answer, completed.
+    let bought = api
+        .command(
+            &bruno,
+            Method::POST,
+            "/trades",
+            "buy-sword",
+            Some(buy_sword.clone()),
+        )
+        .await;
+    assert!(!bought.replayed());
+    let trade = bought.ok(StatusCode::OK);
+    assert_eq!(
+        (&trade["kind"], &trade["state"], &trade["status"]),
+        (&json!("market"), &json!("COMPLETED"), &json!("completed")),
+        "{trade}"
+    );
+    assert_eq!(
+        (&trade["buyer"], &trade["seller"], &trade["listing_id"]),
+        (&json!(bruno.id), &json!(sella.id), &json!(sword_id))
+    );
+    assert_eq!(
+        (&trade["price"], &trade["fee"], &trade["seller_receives"]),
+        (&json!(40), &json!(2), &json!(38)),
+        "5% to the house"
+    );
+    let trade_id = trade["id"].as_str().expect("an id").to_owned();
+    // A retry answers the trade as it stands, marked; nothing is paid twice.
+    let again = api
+        .command(
+            &bruno,
+            Method::POST,
+            "/trades",
+            "buy-sword",
+            Some(buy_sword),
+        )
+        .await;
+    assert!(again.replayed(), "Idempotency-Replayed: true");
+    let again = again.ok(StatusCode::OK);
+    assert_eq!(
+        (&again["id"], &again["state"]),
+        (&trade["id"], &trade["state"])
+    );
+    api.command(
+        &bruno,
+        Method::POST,
+        "/trades",
+        "buy-sword",
+        Some(json!({ "listing_id": gem_id })),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused");
+    let wallet = api
+        .get(&sella, "/players/me/wallet")
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(wallet["balances"][0]["available"], 38);
+    for who in [&bruno, &sella] {
+        let seen = api
+            .get(who, &format!("/trades/{trade_id}"))
+            .await
+            .ok(StatusCode::OK);
+        assert_eq!(seen["state"], "COMPLETED");
+    }
+    api.get(&bruno, "/trades/no-such-trade")
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown-trade");
+    let sold = api
+        .get(&bruno, &format!("/market/listings/{sword_id}"))
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        (&sold["state"], &sold["trade_id"]),
+        (&json!("sold"), &json!(trade_id))
+    );
+
+    // Sella takes the gem off the market: only she may, and only once.
+    let gem_path = format!("/market/listings/{gem_id}");
+    api.command(&bruno, Method::DELETE, &gem_path, "pull-not-mine", None)
+        .await
+        .problem(StatusCode::FORBIDDEN, "not-yours");
+    let pulled = api
+        .command(&sella, Method::DELETE, &gem_path, "pull-gem", None)
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(pulled["state"], "cancelled");
+    api.command(&sella, Method::DELETE, &gem_path, "pull-gem-again", None)
+        .await
+        .problem(StatusCode::CONFLICT, "listing-not-open");
+
+    // She offers it to bruno for gold: declined, then offered again and
+    // accepted, a trade of its own.
+    let gem_for_gold = json!({
+        "to": bruno.id,
+        "give": { "items": ["gem-1"] },
+        "want": { "currency": [{ "currency": "gold", "amount": 10 }] },
+    });
+    let first = api
+        .command(
+            &sella,
+            Method::POST,
+            "/offers",
+            "offer-1",
+            Some(gem_for_gold.clone()),
+        )
+        .await
+        .ok(StatusCode::CREATED);
+    assert_eq!(
+        (&first["state"], &first["give"]),
+        (
+            &json!("open"),
+            &json!({ "items": ["gem-1"], "currency": [] })
+        )
+    );
+    let first_id = first["id"].as_str().expect("an id").to_owned();
+    let declined = api
+        .command(
+            &bruno,
+            Method::POST,
+            &format!("/offers/{first_id}/decline"),
+            "decline-1",
+            None,
+        )
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(declined["state"], "declined");
+    api.command(
+        &bruno,
+        Method::POST,
+        &format!("/offers/{first_id}/accept"),
+        "accept-1",
+        None,
+    )
+    .await
+    .problem(StatusCode::CONFLICT, "offer-not-open");
+    let second = api
+        .command(
+            &sella,
+            Method::POST,
+            "/offers",
+            "offer-2",
+            Some(gem_for_gold),
+        )
+        .await
+        .ok(StatusCode::CREATED);
+    let second_id = second["id"].as_str().expect("an id").to_owned();
+    let accept = format!("/offers/{second_id}/accept");
+    api.command(&sella, Method::POST, &accept, "accept-own", None)
+        .await
+        .problem(StatusCode::FORBIDDEN, "not-yours");
+    let offers = api.get(&bruno, "/offers").await.ok(StatusCode::OK);
+    let states: Vec<_> = offers["offers"]
+        .as_array()
+        .expect("offers")
+        .iter()
+        .map(|o| (o["id"].as_str().unwrap(), o["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (second_id.as_str(), "open"),
+            (first_id.as_str(), "declined")
+        ]
+    );
+    let swap = api
+        .command(&bruno, Method::POST, &accept, "accept-2", None)
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        (&swap["kind"], &swap["state"], &swap["offer_id"]),
+        (&json!("offer"), &json!("COMPLETED"), &json!(second_id)),
+        "{swap}"
+    );
+    assert_eq!(
+        (&swap["from"], &swap["to"]),
+        (&json!(sella.id), &json!(bruno.id))
+    );
+    let swap_id = swap["id"].as_str().expect("an id").to_owned();
+
+    // Bruno offers gold for nothing, and thinks better of it.
+    let third = api
+        .command(
+            &bruno,
+            Method::POST,
+            "/offers",
+            "offer-3",
+            Some(json!({
+                "to": sella.id,
+                "give": { "currency": [{ "currency": "gold", "amount": 5 }] },
+            })),
+        )
+        .await
+        .ok(StatusCode::CREATED);
+    let third_path = format!("/offers/{}", third["id"].as_str().expect("an id"));
+    let withdrawn = api
+        .command(&bruno, Method::DELETE, &third_path, "withdraw-3", None)
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(withdrawn["state"], "cancelled");
+
+    // His trades, newest first, a page at a time.
+    let trade_ids = |page: &Value| -> Vec<String> {
+        page["trades"]
+            .as_array()
+            .expect("trades")
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = api.get(&bruno, "/trades").await.ok(StatusCode::OK);
+    assert_eq!(
+        (trade_ids(&all), &all["next_before"]),
+        (vec![swap_id.clone(), trade_id.clone()], &Value::Null)
+    );
+    let page = api.get(&bruno, "/trades?limit=1").await.ok(StatusCode::OK);
+    assert_eq!(trade_ids(&page), [swap_id]);
+    let before = page["next_before"]
+        .as_str()
+        .expect("another page")
+        .to_owned();
+    let page = api
+        .get(&bruno, &format!("/trades?limit=1&before={before}"))
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(trade_ids(&page), [trade_id]);
+
+    // Crafting: three ores and 50 gold make a sword; then none are left.
+    let recipes = api
+        .get(&bruno, "/crafting/recipes")
+        .await
+        .ok(StatusCode::OK);
+    let recipe = recipes["recipes"]
+        .as_array()
+        .expect("recipes")
+        .iter()
+        .find(|r| r["id"] == "iron-sword")
+        .cloned()
+        .expect("the iron sword's recipe");
+    assert_eq!(
+        (&recipe["inputs"], &recipe["cost"]),
+        (
+            &json!([{ "item_type": "iron-ore", "count": 3 }]),
+            &json!(50)
+        )
+    );
+    let craft = Some(json!({ "recipe": "iron-sword" }));
+    let made = api
+        .command(&bruno, Method::POST, "/crafts", "craft-1", craft.clone())
+        .await
+        .ok(StatusCode::CREATED);
+    assert_eq!(made["consumed"], json!(["ore-1", "ore-2", "ore-3"]));
+    assert_eq!(made["output"]["item_type"], "iron-sword");
+    let short = api
+        .command(&bruno, Method::POST, "/crafts", "craft-2", craft.clone())
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "missing-ingredients");
+    let replay = api
+        .command(&bruno, Method::POST, "/crafts", "craft-2", craft)
+        .await;
+    assert!(replay.replayed(), "a refusal is replayed too");
+    assert_eq!(
+        replay.problem(StatusCode::UNPROCESSABLE_ENTITY, "missing-ingredients"),
+        short
+    );
+    api.command(
+        &bruno,
+        Method::POST,
+        "/crafts",
+        "craft-3",
+        Some(json!({ "recipe": "philosophers-stone" })),
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND, "unknown-recipe");
+
+    // What bruno ended with: 200 - 40 - 10 - 50 gold, two swords, a gem.
+    let wallet = api
+        .get(&bruno, "/players/me/wallet")
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(wallet["balances"][0]["available"], 100);
+    let inventory = api
+        .get(&bruno, "/players/me/inventory")
+        .await
+        .ok(StatusCode::OK);
+    let mut kinds: Vec<_> = inventory["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["item_type"].as_str().unwrap().to_owned())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["crystal", "iron-sword", "iron-sword"]);
+}
+
 // ------------------------------------------------------------------ the document
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_is_public_and_lists_every_route_the_router_serves() {
-    let served = host(2).await;
+    let served = market_host().await;
     let api = Api::of(&served);
     let doc = api
         .call(Method::GET, "/openapi.json", Ask::default())

@@ -1,9 +1,11 @@
-//! # standard 1.0.0: the market's rules
+//! # standard 1.1.0: the market's rules
 //!
 //! - **Listings and trades** are in gold, priced 1 to 1 000 000; anything
 //!   else is refused with the reason. A player cannot buy from themself.
 //! - **Fee**: 5% of the price, rounded down, at least 1, paid to the house;
-//!   the seller receives the rest. No extra saga steps.
+//!   the seller receives the rest.
+//! - **Audit**: a trade of [`AUDIT_FROM`] gold or more gets the host's
+//!   `audit` step before it settles (its terms go to `economy-events`).
 //! - **Crafting**: [`recipes`](Market::recipes) lists what can be made.
 
 use idempo_sdk::prelude::*;
@@ -14,6 +16,8 @@ pub const MIN_PRICE: u64 = 1;
 pub const MAX_PRICE: u64 = 1_000_000;
 pub const FEE_PERCENT: u64 = 5;
 pub const MIN_FEE: u64 = 1;
+/// The price from which a trade is audited.
+pub const AUDIT_FROM: u64 = 10_000;
 /// Longest item type or id accepted, in bytes.
 pub const MAX_NAME_BYTES: usize = 64;
 
@@ -37,7 +41,11 @@ impl Market for Standard {
         Ok(Quote {
             fee,
             seller_receives: trade.price - fee,
-            extra_steps: Vec::new(),
+            extra_steps: if trade.price >= AUDIT_FROM {
+                vec!["audit".to_owned()]
+            } else {
+                Vec::new()
+            },
         })
     }
 

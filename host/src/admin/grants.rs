@@ -39,9 +39,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::OPERATOR;
-use crate::arena::routes::IDEMPOTENCY_REPLAYED;
 use crate::economy::rewards::{ECONOMY_EVENTS, credit_key, item_id};
 use crate::gateway::accounts;
+use crate::gateway::idempotency_key::IDEMPOTENCY_REPLAYED;
 use crate::gateway::{ApiJson, CorrelationId};
 use crate::problem::{ApiPath, Problem};
 use crate::runtime::EmittedEvent;

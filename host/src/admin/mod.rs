@@ -5,12 +5,14 @@
 //! - [`events`]: the event bus: dead letters (list, inspect, replay) and
 //!   consumer groups (offsets, lag, reset);
 //! - [`grants`]: currency, items and stamps given to a player;
-//! - [`matches`]: a match replayed from its log; the leaderboard rebuilt.
+//! - [`matches`]: a match replayed from its log; the leaderboard rebuilt;
+//! - [`sagas`]: saga counts, one saga's log, the saga breakers.
 
 pub mod components;
 pub mod events;
 pub mod grants;
 pub mod matches;
+pub mod sagas;
 
 use std::sync::Arc;
 
@@ -32,6 +34,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(events::routes())
         .merge(grants::routes())
         .merge(matches::routes())
+        .merge(sagas::routes())
         .route_layer(middleware::from_fn_with_state(state, require_operator))
 }
 

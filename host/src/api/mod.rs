@@ -6,6 +6,7 @@
 //!   match history;
 //! - [`crate::arena::ws`]: the player's WebSocket;
 //! - [`crate::economy::routes`]: wallet, ledger, inventory, notices;
+//! - [`crate::market::routes`]: listings, trades, offers, crafting;
 //! - [`leaderboard`]: the top and a player's rank;
 //! - [`openapi`]: the OpenAPI document of all of it.
 
@@ -24,6 +25,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(crate::arena::routes::routes())
         .merge(crate::arena::ws::routes())
         .merge(crate::economy::routes::routes())
+        .merge(crate::market::routes::routes())
         .merge(leaderboard::routes())
         .merge(openapi::routes())
 }

@@ -4,7 +4,7 @@
 //!
 //! The document is `openapi.json` beside this file, compiled in: every
 //! `/v1` route (the gateway's identity routes, the arena, the economy, the
-//! leaderboard, the WebSocket and its messages), with its parameters,
+//! market, the leaderboard, the WebSocket and its messages), with its parameters,
 //! schemas, problem+json errors and the bearer scheme. The admin API is out
 //! of its scope. When a route changes, change the document with it:
 //! `host/tests/player_api.rs` checks that it lists exactly the routes the

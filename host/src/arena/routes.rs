@@ -19,9 +19,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -31,18 +30,15 @@ use super::actor::MatchView;
 use super::feed::FeedItem;
 use super::history::{self, HistoryCursor, PastMatch, RewardLine};
 use super::record::{ActionOutcome, Submission};
-use super::service::{Joined, MAX_KEY_BYTES};
+use super::service::Joined;
 use crate::economy::{items, rewards, wallet};
+use crate::gateway::idempotency_key::{IDEMPOTENCY_REPLAYED, IdempotencyKey};
 use crate::gateway::{ApiJson, Player};
 use crate::problem::{ApiPath, ApiQuery, Param, Problem, non_negative, page_limit};
 use crate::runtime::bindings::types::{Ability, ActionKind, Direction};
 use crate::server::AppState;
 use crate::store::STAMP;
 
-/// The request header that makes an action idempotent.
-pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-/// The response header that marks a replayed answer.
-pub const IDEMPOTENCY_REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
 /// Feed entries one page holds at most, and by default.
 pub const MAX_FEED_PAGE: u32 = 1_000;
 pub const DEFAULT_FEED_PAGE: u32 = 100;
@@ -145,45 +141,6 @@ async fn feed(
 }
 
 // ---- actions ----
-
-/// The `Idempotency-Key` header of an action (IETF httpapi
-/// idempotency-key draft): 1 to [`MAX_KEY_BYTES`] visible ASCII
-/// characters, taken verbatim, one per player. Missing: 400
-/// `idempotency-key-missing`; malformed or repeated: 400
-/// `idempotency-key-invalid`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyKey(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
-        let mut values = parts.headers.get_all(IDEMPOTENCY_KEY).iter();
-        let Some(value) = values.next() else {
-            return Err(Problem::new(
-                StatusCode::BAD_REQUEST,
-                "idempotency-key-missing",
-                "Idempotency-Key header missing",
-                "an action needs an `Idempotency-Key` header: a key of your choice, new for each \
-                 new action and the same for each retry of it",
-            ));
-        };
-        let bytes = value.as_bytes();
-        let visible = bytes.iter().all(|b| (0x21..=0x7e).contains(b));
-        if values.next().is_some() || bytes.is_empty() || bytes.len() > MAX_KEY_BYTES || !visible {
-            return Err(Problem::new(
-                StatusCode::BAD_REQUEST,
-                "idempotency-key-invalid",
-                "Idempotency-Key header malformed",
-                format!(
-                    "the `Idempotency-Key` header must appear once and hold 1 to {MAX_KEY_BYTES} \
-                     visible ASCII characters (no spaces)"
-                ),
-            ));
-        }
-        Ok(Self(String::from_utf8_lossy(bytes).into_owned()))
-    }
-}
 
 /// The body of `POST /matches/{id}/actions`.
 #[derive(Debug, Clone, Deserialize)]

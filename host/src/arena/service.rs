@@ -41,7 +41,7 @@ use submit::Inflight;
 pub use submit::request_hash;
 
 /// Longest idempotency key accepted, in bytes.
-pub const MAX_KEY_BYTES: usize = 255;
+pub use crate::gateway::idempotency_key::MAX_KEY_BYTES;
 /// Most running matches [`Arena::recover_all`] looks at per call.
 pub const RECOVER_BATCH: u32 = 1_000;
 /// How long the lobby loop sleeps when no queue is at its minimum (a join

@@ -67,3 +67,22 @@ pub async fn by_reference(
     )
     .await)
 }
+
+/// `player`'s balance in `currency`: zero at version 0 if they have none.
+pub async fn balance(
+    store: &Store,
+    game: &str,
+    player: &str,
+    currency: &str,
+) -> Result<Balance, StoreError> {
+    let found = balances(store, game, player).await?;
+    Ok(found
+        .into_iter()
+        .find(|b| b.currency == currency)
+        .unwrap_or(Balance {
+            currency: currency.to_owned(),
+            available: 0,
+            held: 0,
+            version: 0,
+        }))
+}

@@ -13,6 +13,7 @@
 //!   hashes;
 //! - [`routes`]: register, sign in, `me`; [`json`]: JSON bodies whose
 //!   refusals are problem+json ([`ApiJson`]);
+//! - [`idempotency_key`]: the `Idempotency-Key` header of mutating calls;
 //! - [`config`]: the `[gateway]` knobs.
 //!
 //! A request to `/v1`: [`correlation::correlate`] -> [`rate_limit::limit`]
@@ -25,6 +26,7 @@ pub mod auth;
 pub mod body_limit;
 pub mod config;
 pub mod correlation;
+pub mod idempotency_key;
 pub mod json;
 pub mod passwords;
 pub mod rate_limit;

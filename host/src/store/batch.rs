@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::action_log::MatchActionRow;
 use super::economy::{EconomyWrites, ItemSpend};
+use super::economy_ops::EconomyOp;
 use super::error::StoreError;
 use super::idempotency::IdempotencyDone;
 use super::leaderboard_delta::LeaderboardDelta;
@@ -53,6 +54,10 @@ pub struct CommitBatch {
     /// Wallet credits, new items, notices.
     #[serde(default)]
     pub economy: EconomyWrites,
+    /// Guarded economy operations (holds, locks, listings, saga steps), in
+    /// order; any that does not apply fails the batch.
+    #[serde(default)]
+    pub ops: Vec<EconomyOp>,
 }
 
 impl CommitBatch {
@@ -98,6 +103,7 @@ impl CommitBatch {
             && self.leaderboard.is_empty()
             && self.spend.is_none()
             && self.economy.is_empty()
+            && self.ops.is_empty()
     }
 
     /// How many of the batch's guards write (each may need undoing if a
@@ -106,6 +112,7 @@ impl CommitBatch {
         usize::from(self.processed.is_some())
             + usize::from(self.idempotency.is_some())
             + usize::from(self.spend.is_some())
+            + self.ops.len()
     }
 
     /// Refuses what the databases cannot store alike: empty names and ids,
@@ -152,6 +159,9 @@ impl CommitBatch {
             s.validate()?;
         }
         self.economy.validate()?;
+        for op in &self.ops {
+            op.validate()?;
+        }
         for d in &self.leaderboard {
             d.validate()?;
         }

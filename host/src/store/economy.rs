@@ -160,6 +160,77 @@ macro_rules! economy_sql {
             Ok(Ok(()))
         }
 
+        /// `available += amount` on a wallet (made if new), with its ledger
+        /// entry. A taken ledger `key` fails the statement.
+        #[allow(clippy::too_many_arguments)]
+        async fn credit(
+            tx: &mut Tx,
+            game: &str,
+            player: &str,
+            currency: &str,
+            amount: i64,
+            reason: &str,
+            reference: &str,
+            key: &str,
+            now_ms: i64,
+        ) -> Result<(), sqlx::Error> {
+            let row = sqlx::query::<$Db>(
+                "INSERT INTO wallets (game, player, currency, available, held, version) \
+                 VALUES ($1, $2, $3, $4, 0, 1) \
+                 ON CONFLICT (game, player, currency) DO UPDATE SET \
+                    available = wallets.available + excluded.available, \
+                    version = wallets.version + 1 \
+                 RETURNING available, version",
+            )
+            .bind(game)
+            .bind(player)
+            .bind(currency)
+            .bind(amount)
+            .fetch_one(&mut **tx)
+            .await?;
+            let entry = (reason, reference, key);
+            let (version, available) = (row.try_get("version")?, row.try_get("available")?);
+            ledger_entry(
+                tx, game, player, currency, version, amount, available, entry, now_ms,
+            )
+            .await
+        }
+
+        /// One ledger row: the wallet's change to `version`, by `amount`,
+        /// leaving `available`; `entry` is (reason, reference, key).
+        #[allow(clippy::too_many_arguments)]
+        async fn ledger_entry(
+            tx: &mut Tx,
+            game: &str,
+            player: &str,
+            currency: &str,
+            version: i64,
+            amount: i64,
+            available: i64,
+            entry: (&str, &str, &str),
+            now_ms: i64,
+        ) -> Result<(), sqlx::Error> {
+            let (reason, reference, key) = entry;
+            sqlx::query::<$Db>(
+                "INSERT INTO ledger (game, player, currency, version, amount, available_after, \
+                                     reason, reference, key, created_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(game)
+            .bind(player)
+            .bind(currency)
+            .bind(version)
+            .bind(amount)
+            .bind(available)
+            .bind(reason)
+            .bind(reference)
+            .bind(key)
+            .bind(now_ms)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
         /// The credits, new items and notices of `batches`, in order. A
         /// credit whose ledger key exists fails the statement (unique index),
         /// so the group is retried batch by batch and that batch fails alone.
@@ -169,38 +240,17 @@ macro_rules! economy_sql {
             now_ms: i64,
         ) -> Result<(), sqlx::Error> {
             for c in batches.iter().flat_map(|b| &b.economy.credits) {
-                let row = sqlx::query::<$Db>(
-                    "INSERT INTO wallets (game, player, currency, available, held, version) \
-                     VALUES ($1, $2, $3, $4, 0, 1) \
-                     ON CONFLICT (game, player, currency) DO UPDATE SET \
-                        available = wallets.available + excluded.available, \
-                        version = wallets.version + 1 \
-                     RETURNING available, version",
+                credit(
+                    tx,
+                    &c.game,
+                    &c.player,
+                    &c.currency,
+                    c.amount,
+                    &c.reason,
+                    &c.reference,
+                    &c.key,
+                    now_ms,
                 )
-                .bind(&c.game)
-                .bind(&c.player)
-                .bind(&c.currency)
-                .bind(c.amount)
-                .fetch_one(&mut **tx)
-                .await?;
-                let available: i64 = row.try_get("available")?;
-                let version: i64 = row.try_get("version")?;
-                sqlx::query::<$Db>(
-                    "INSERT INTO ledger (game, player, currency, version, amount, available_after, \
-                                         reason, reference, key, created_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(&c.game)
-                .bind(&c.player)
-                .bind(&c.currency)
-                .bind(version)
-                .bind(c.amount)
-                .bind(available)
-                .bind(&c.reason)
-                .bind(&c.reference)
-                .bind(&c.key)
-                .bind(now_ms)
-                .execute(&mut **tx)
                 .await?;
             }
             let grants: Vec<_> = batches.iter().flat_map(|b| &b.economy.grants).collect();

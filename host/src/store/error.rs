@@ -62,6 +62,10 @@ pub enum StoreError {
         "item {item_id} of game {game} cannot be spent: it is not an unspent item of its owner"
     )]
     ItemUnavailable { game: String, item_id: String },
+    /// A guarded economy operation of the batch did not apply (see
+    /// [`super::economy_ops`]).
+    #[error("{0}")]
+    Economy(super::economy_ops::EconomyConflict),
     /// The store was closed, or its committer is gone.
     #[error("the store is closed")]
     Closed,
@@ -77,6 +81,7 @@ impl StoreError {
                 | Self::AlreadyProcessed { .. }
                 | Self::LeaseLost { .. }
                 | Self::ItemUnavailable { .. }
+                | Self::Economy(_)
         )
     }
 

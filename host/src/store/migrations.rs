@@ -44,6 +44,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "leaderboard",
         include_str!("../../migrations/sqlite/0006_leaderboard.sql"),
     ),
+    (
+        7,
+        "market",
+        include_str!("../../migrations/sqlite/0007_market.sql"),
+    ),
 ];
 
 /// (version, description, SQL) of every PostgreSQL migration.
@@ -77,6 +82,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "leaderboard",
         include_str!("../../migrations/postgres/0006_leaderboard.sql"),
+    ),
+    (
+        7,
+        "market",
+        include_str!("../../migrations/postgres/0007_market.sql"),
     ),
 ];
 

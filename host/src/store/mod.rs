@@ -15,7 +15,8 @@
 //! - [`leaderboard_delta`]: additions to the leaderboard read model,
 //!   committed in batches;
 //! - [`economy`]: wallet credits, items, stamp spends and notices, committed
-//!   in batches;
+//!   in batches; [`economy_ops`]: guarded economy operations (holds, item
+//!   locks and moves, listings, offers, the saga log);
 //! - [`error`]: the one error type, [`StoreError`].
 //!
 //! The path of a stamped action through here: the gateway looks up its
@@ -29,6 +30,7 @@ pub mod action_log;
 pub mod backend;
 pub mod batch;
 pub mod economy;
+pub mod economy_ops;
 pub mod error;
 pub mod group;
 pub mod idempotency;
@@ -71,6 +73,7 @@ pub use action_log::MatchActionRow;
 pub use backend::{Backend, BackendKind, PoolRef, WriteGate};
 pub use batch::{CommitBatch, KvWrite};
 pub use economy::{Credit, EconomyWrites, ItemGrant, ItemSpend, Notice, STAMP};
+pub use economy_ops::{EconomyConflict, EconomyOp, HOUSE};
 pub use error::StoreError;
 pub use group::{Committed, GroupCommitter};
 pub use idempotency::{Begun, IdempotencyBegin, IdempotencyDone, IdempotencyRecord};

@@ -15,15 +15,18 @@
 //! every write here holds (`Backend::write_gate`).
 //!
 //! Group commit, in one transaction: first each batch's guards in order
-//! (lease fence, processed event, idempotency record, item spend), each one
-//! statement whose row count says "conflict" without an error; a batch
-//! whose guard conflicts is left out, and when it has several writing
-//! guards they ran under a savepoint, rolled back. Then the key-value
-//! writes of all admitted batches (folded per key, the later batch winning),
-//! their events, log entries and economy writes (`economy.rs`), a few
-//! multi-row statements for the whole group; then one commit. If a statement fails outright (data a database refuses), the
-//! transaction is rolled back and each batch is committed alone, so the bad
-//! one fails alone.
+//! (lease fence, processed event, idempotency record, item spend, guarded
+//! economy operations of `economy_ops.rs`), each one statement whose row
+//! count says "conflict" without an error; a batch whose guard conflicts is
+//! left out, and when it has several writing guards they ran under a
+//! savepoint, rolled back. An admitted batch's economy writes
+//! (`economy.rs`) follow its guards at once, so later batches see them.
+//! Then the key-value writes of all admitted batches (folded per key, the
+//! later batch winning), their events, log entries and leaderboard rows, a
+//! few multi-row statements for the whole group; then one commit. If a
+//! statement fails outright (data a database refuses), the transaction is
+//! rolled back and each batch is committed alone, so the bad one fails
+//! alone.
 
 /// Rows per multi-row statement: under SQLite's 32766 and PostgreSQL's
 /// 65535 bind parameters for the widest row (10 columns).
@@ -506,6 +509,13 @@ macro_rules! sql_backend {
                                 .map_err(GroupFailure::Statement)?,
                             Err(invalid) => Err(invalid),
                         };
+                        // The economy's writes follow their batch's guards
+                        // at once: the next batch's guards see them.
+                        if admitted.is_ok() {
+                            write_economy(&mut tx, &[batch], now_ms)
+                                .await
+                                .map_err(GroupFailure::Statement)?;
+                        }
                         results.push(admitted);
                     }
                     let admitted: Vec<&CommitBatch> = batches
@@ -520,9 +530,6 @@ macro_rules! sql_backend {
                         .await
                         .map_err(GroupFailure::Statement)?;
                     write_leaderboard(&mut tx, &admitted)
-                        .await
-                        .map_err(GroupFailure::Statement)?;
-                    write_economy(&mut tx, &admitted, now_ms)
                         .await
                         .map_err(GroupFailure::Statement)?;
                     tx.commit().await.map_err(GroupFailure::Transaction)?;
@@ -637,12 +644,15 @@ macro_rules! sql_backend {
                     }
                 }
                 if let Some(spend) = &batch.spend {
-                    return spend_item(tx, spend, now_ms).await;
+                    if let Err(conflict) = spend_item(tx, spend, now_ms).await? {
+                        return Ok(Err(conflict));
+                    }
                 }
-                Ok(Ok(()))
+                apply_ops(tx, &batch.ops, now_ms).await
             }
 
             $crate::store::economy::economy_sql!($Db);
+            $crate::store::economy_ops::economy_ops_sql!($Db);
 
             /// The key-value writes of `batches`, folded so each key is written
             /// once with its last value.

@@ -10,6 +10,9 @@ use idempo_host::store::{BackendKind, Store, new_event_id};
 /// A store on a fresh database, and what removes that database.
 pub struct Fixture {
     pub store: Store,
+    /// The PostgreSQL database's URL (empty for SQLite), for a host process
+    /// that shares it.
+    pub database_url: String,
     _cleanup: Cleanup,
 }
 
@@ -64,6 +67,7 @@ pub async fn sqlite() -> Fixture {
     assert_eq!(store.kind(), BackendKind::Sqlite);
     Fixture {
         store,
+        database_url: String::new(),
         _cleanup: Cleanup::File(dir),
     }
 }
@@ -99,7 +103,7 @@ pub async fn postgres() -> Fixture {
         None => panic!("IDEMPO_TEST_POSTGRES_URL must name a database: {admin_url}"),
     };
     let config = StorageConfig {
-        database_url: url,
+        database_url: url.clone(),
         ..test_config()
     };
     let store = Store::open(&config, std::path::Path::new("unused"))
@@ -108,6 +112,7 @@ pub async fn postgres() -> Fixture {
     assert_eq!(store.kind(), BackendKind::Postgres);
     Fixture {
         store,
+        database_url: url,
         _cleanup: cleanup,
     }
 }

@@ -4,8 +4,10 @@
 
 #[macro_use]
 pub mod db;
+pub mod audit;
 pub mod kafka;
 pub mod players;
+pub mod process;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -131,6 +133,18 @@ pub async fn serve(config: Config, runtime: Runtime) -> Served {
     let store = Store::open(&db::test_config(), dir.path())
         .await
         .expect("SQLite store opens in a temp dir");
+    serve_store(config, runtime, store, Some(dir)).await
+}
+
+/// Serves `runtime` with `config` over `store` (keeping `dir` as long as
+/// the server task); the host's background services are not started (a
+/// story that needs them starts them).
+pub async fn serve_store(
+    config: Config,
+    runtime: Runtime,
+    store: Store,
+    dir: Option<tempfile::TempDir>,
+) -> Served {
     let bus = idempo_host::bus::open(&config, store.clone()).expect("the bus opens");
     let state = Arc::new(
         AppState::new(

@@ -42,7 +42,7 @@ fn testing_the_default_components_builds_each_into_the_host_layout_and_passes_th
     for file in [
         "combat/classic@1.0.0.wasm",
         "rewards/standard@1.0.0.wasm",
-        "market/standard@1.0.0.wasm",
+        "market/standard@1.1.0.wasm",
     ] {
         assert!(out.path().join(file).is_file(), "{file} was not written");
     }
@@ -60,10 +60,10 @@ fn building_one_member_of_a_workspace_builds_only_that_component() {
         idempo_cli::build::build(&repo().join("components/market-standard"), Some(out.path()))
             .unwrap();
     let labels: Vec<String> = artifacts.iter().map(|a| a.component.label()).collect();
-    assert_eq!(labels, ["standard@1.0.0"]);
+    assert_eq!(labels, ["standard@1.1.0"]);
     assert_eq!(
         artifacts[0].path,
-        out.path().join("market/standard@1.0.0.wasm")
+        out.path().join("market/standard@1.1.0.wasm")
     );
     assert!(artifacts[0].size_bytes > 0);
 }

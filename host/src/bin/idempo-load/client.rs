@@ -1,11 +1,11 @@
 //! The host's HTTP API as the load generator calls it: sign-up and sign-in,
-//! the operator's grants, the lobby, and actions. Every call has a timeout
+//! the operator's grants, the lobby, actions, listings and trades. Every call has a timeout
 //! ([`REQUEST_TIMEOUT`]); every answer is typed, never a panic.
 
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
-use idempo_host::admin::grants::{GrantRequest, Granted};
+use idempo_host::admin::grants::{CurrencyLine, GrantRequest, Granted, ItemLine};
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
@@ -130,10 +130,24 @@ impl Api {
         key: &str,
         stamps: u64,
     ) -> anyhow::Result<Vec<String>> {
+        self.grant(player, key, Vec::new(), Vec::new(), stamps)
+            .await
+    }
+
+    /// Grants `player` currency, items and stamps under idempotency key
+    /// `key`: the new items' ids.
+    pub async fn grant(
+        &self,
+        player: &str,
+        key: &str,
+        currency: Vec<CurrencyLine>,
+        items: Vec<ItemLine>,
+        stamps: u64,
+    ) -> anyhow::Result<Vec<String>> {
         let request = GrantRequest {
             key: key.to_owned(),
-            currency: Vec::new(),
-            items: Vec::new(),
+            currency,
+            items,
             stamps,
             reason: Some("load test".into()),
         };
@@ -145,13 +159,74 @@ impl Api {
             .json(&request)
             .send()
             .await
-            .with_context(|| format!("granting stamps to {player}"))?;
+            .with_context(|| format!("granting to {player}"))?;
         let status = response.status();
         if status != StatusCode::CREATED && status != StatusCode::OK {
             bail!("POST {path}: {status}: {}", text(response).await);
         }
         let granted: Granted = response.json().await.context("reading a grant")?;
         Ok(granted.items.into_iter().map(|i| i.item_id).collect())
+    }
+
+    /// Lists `item_id` at `price` gold under `key`: the listing's id.
+    pub async fn list(
+        &self,
+        session: &Session,
+        key: &str,
+        item_id: &str,
+        price: u64,
+    ) -> anyhow::Result<String> {
+        let body = serde_json::json!({ "item_id": item_id, "currency": "gold", "price": price });
+        let response = self
+            .http
+            .post(self.url("/v1/market/listings"))
+            .bearer_auth(&session.token)
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+            .await
+            .context("listing an item")?;
+        let listing: Value = expect(response, StatusCode::CREATED, "POST /v1/market/listings")
+            .await?
+            .json()
+            .await
+            .context("reading a listing")?;
+        listing["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("a listing without an id: {listing}"))
+    }
+
+    /// Buys `listing_id` under `key`: accepted once the trade completed
+    /// (200, `COMPLETED`); a trade still running (202) or failed is a
+    /// refusal of kind `trade-<state>`.
+    pub async fn buy(&self, session: &Session, key: &str, listing_id: &str) -> Answer {
+        let sent = self
+            .http
+            .post(self.url("/v1/trades"))
+            .bearer_auth(&session.token)
+            .header("idempotency-key", key)
+            .json(&serde_json::json!({ "listing_id": listing_id }))
+            .send()
+            .await;
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => return Answer::Transport(e.to_string()),
+        };
+        let status = response.status();
+        let replayed = response.headers().contains_key("idempotency-replayed");
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        match (status.as_u16(), body["state"].as_str()) {
+            (200, Some("COMPLETED")) => Answer::Accepted { replayed },
+            (200 | 202, Some(state)) => Answer::Refused {
+                status: status.as_u16(),
+                kind: format!("trade-{}", state.to_ascii_lowercase()),
+            },
+            _ => Answer::Refused {
+                status: status.as_u16(),
+                kind: kind_of(&body),
+            },
+        }
     }
 
     /// Joins the lobby.

@@ -15,8 +15,13 @@
 //!
 //! - [`client`]: the host's API as the generator calls it;
 //! - [`player`]: one player's stamps, match and workers;
+//! - [`trades`]: the trades scenario's traders and workers;
 //! - [`stats`]: counts, latency histograms, the report (a table, or JSON
 //!   with `--json`).
+//!
+//! With `--scenario trades` it drives market trades instead ([`trades`]):
+//! the "accepted" figures are completed trades, their latency the trade
+//! saga's.
 //!
 //! `infra/load/run` builds the host, starts it with `infra/load/arena.toml`
 //! and runs this against it.
@@ -24,6 +29,7 @@
 mod client;
 mod player;
 mod stats;
+mod trades;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -75,10 +81,14 @@ struct Args {
     /// The game to play.
     #[arg(long, default_value = idempo_host::DEFAULT_GAME)]
     game: String,
-    /// Accepted actions per second all players together are expected to
-    /// reach: sizes the stamps granted up front.
-    #[arg(long, default_value_t = 20_000)]
-    expected_rate: u64,
+    /// What to drive: arena actions, or market trades.
+    #[arg(long, value_enum, default_value_t = Scenario::Arena)]
+    scenario: Scenario,
+    /// Accepted actions (or completed trades) per second all players
+    /// together are expected to reach: sizes the stamps (or items) granted
+    /// up front. Default: 20 000 actions, 2 000 trades.
+    #[arg(long)]
+    expected_rate: Option<u64>,
     /// Stamps granted to each player up front (default: from
     /// `--expected-rate`).
     #[arg(long)]
@@ -95,6 +105,29 @@ struct Args {
     /// Threads of the generator's runtime (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+}
+
+/// What a run drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    Arena,
+    Trades,
+}
+
+impl Args {
+    fn expected_rate(&self) -> u64 {
+        self.expected_rate.unwrap_or(match self.scenario {
+            Scenario::Arena => 20_000,
+            Scenario::Trades => 2_000,
+        })
+    }
+
+    /// Of each player, what a run of `--duration-secs` at the expected rate
+    /// needs, with a margin, and at least `floor`.
+    fn per_player(&self, floor: u64) -> u64 {
+        let need = self.expected_rate() as f64 * self.duration_secs as f64 / self.players as f64;
+        ((need * (1.0 + STAMP_MARGIN)).ceil() as u64).max(floor)
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -130,6 +163,9 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
 
     eprintln!("idempo-load: signing up {} players", args.players);
     let sessions = sign_up(&api, &run_id, args.players).await?;
+    if args.scenario == Scenario::Trades {
+        return run_trades(args, &api, &run_id, sessions, setup_started).await;
+    }
     let players: Vec<Arc<Player>> = sessions
         .into_iter()
         .enumerate()
@@ -139,10 +175,8 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
     let stamps = if args.unstamped {
         0
     } else {
-        args.stamps_per_player.unwrap_or_else(|| {
-            let need = args.expected_rate as f64 * args.duration_secs as f64 / args.players as f64;
-            ((need * (1.0 + STAMP_MARGIN)).ceil() as u64).max(MIN_STAMPS)
-        })
+        args.stamps_per_player
+            .unwrap_or_else(|| args.per_player(MIN_STAMPS))
     };
     if stamps > 0 {
         eprintln!("idempo-load: granting {stamps} stamps to each player");
@@ -205,6 +239,59 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
         stamps_granted_before: stamps * args.players as u64,
     };
     Ok(Report::new(setup, &stats, elapsed))
+}
+
+/// The `trades` scenario ([`trades`]): players equipped with gold and
+/// items, then pairs trading until `--duration-secs` ran out.
+async fn run_trades(
+    args: &Args,
+    api: &Api,
+    run_id: &str,
+    sessions: Vec<Session>,
+    setup_started: Instant,
+) -> anyhow::Result<Report> {
+    if args.players < 2 {
+        bail!("the trades scenario needs at least 2 players");
+    }
+    let items = args.per_player(MIN_STAMPS);
+    // Every listing is priced 10 gold; a player buys about as much as it sells.
+    let gold = items * 10 * 2;
+    eprintln!("idempo-load: granting {items} items and {gold} gold to each player");
+    let traders = trades::equip(api, run_id, sessions, gold, items, SETUP_PARALLELISM).await?;
+    let setup_secs = setup_started.elapsed().as_secs_f64();
+    eprintln!("idempo-load: trading for {} s", args.duration_secs);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.duration_secs);
+    let mut workers = JoinSet::new();
+    for (i, seller) in traders.iter().enumerate() {
+        let buyer = traders[(i + 1) % traders.len()].clone();
+        for c in 0..args.concurrency {
+            workers.spawn(trades::work(
+                api.clone(),
+                seller.clone(),
+                buyer.clone(),
+                run_id.to_owned(),
+                i * args.concurrency + c,
+                deadline,
+            ));
+        }
+    }
+    let mut stats = Stats::default();
+    while let Some(done) = workers.join_next().await {
+        stats.merge(&done.context("a worker failed")?);
+    }
+    let setup = Setup {
+        base_url: args.base_url.clone(),
+        players: args.players,
+        concurrency: args.concurrency,
+        stamped: false,
+        action: "trade".into(),
+        duration_secs: 0.0,
+        matches: 0,
+        setup_secs,
+        stamps_granted_before: 0,
+    };
+    Ok(Report::new(setup, &stats, started.elapsed()))
 }
 
 /// Signs up `count` players named after `run_id`, a few at a time.
