@@ -20,6 +20,11 @@
 //!   from the event log;
 //! - [`market`]: listings, trades, player offers and crafting, with the
 //!   market component's rules;
+//! - [`logs`]: the log lines, as text or one JSON object per line;
+//! - [`metrics`]: Prometheus metrics at `/metrics`: a small registry, the
+//!   text format, request timing, and what is read from the host at scrape;
+//! - [`readiness`]: `/readyz`: the database, the bus and the default game's
+//!   components answer;
 //! - [`saga`]: durable sagas (a trade's steps and compensations), their
 //!   log, breakers and recovery after a crash;
 //! - [`housekeeping`]: periodic purges: log retention, dedupe window,
@@ -31,7 +36,8 @@
 //!   resets), guarded by the operator token;
 //! - [`services`]: the host's background work, started and stopped
 //!   together: relay, housekeeping, consumers, lobby, match takeover;
-//! - [`server`]: the HTTP server: web pages, health, admin API;
+//! - [`server`]: the HTTP server: web pages, health, readiness, metrics,
+//!   admin API;
 //! - [`store`]: durable state on SQLite or PostgreSQL: key-value state,
 //!   outbox, idempotency records, processed events, leases, group commit.
 //!
@@ -49,8 +55,11 @@ pub mod economy;
 pub mod gateway;
 pub mod housekeeping;
 pub mod leaderboard;
+pub mod logs;
 pub mod market;
+pub mod metrics;
 pub mod problem;
+pub mod readiness;
 pub mod runtime;
 pub mod saga;
 pub mod server;

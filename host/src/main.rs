@@ -3,12 +3,17 @@
 //! pipeline, the consumers, the lobby, match takeover:
 //! [`idempo_host::services`]), and serves the web arena, the player API and
 //! the admin API.
+//!
+//! Logs go to stdout as text for a person, or with `--log-format json`
+//! (`IDEMPO_LOG_FORMAT=json`) as one JSON object per line
+//! ([`idempo_host::logs`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
 use idempo_host::config::Config;
+use idempo_host::logs::LogFormat;
 use idempo_host::runtime::{Runtime, RuntimeOptions};
 use idempo_host::server::{self, AppState};
 use idempo_host::services::Services;
@@ -52,16 +57,16 @@ struct Args {
     /// random at every start by default.
     #[arg(long, env = "IDEMPO_HOST_ID")]
     host_id: Option<String>,
+    /// How log lines are written: `human` text, or `json` (one object per
+    /// line).
+    #[arg(long, env = "IDEMPO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,wasmtime=warn,cranelift=warn".into()),
-        )
-        .init();
     let args = Args::parse();
+    idempo_host::logs::init(args.log_format);
+    let log_format = args.log_format;
     let mut config = match &args.config {
         Some(path) => Config::from_toml_file(path)?,
         None => Config::default(),
@@ -132,7 +137,21 @@ fn main() -> anyhow::Result<()> {
             // The relay, the consumers, the lobby and match takeover run
             // until the server stops.
             let services = Services::start(&state).await;
-            let served = server::serve(state).await;
+            let served = match tokio::net::TcpListener::bind(state.config.listen).await {
+                Ok(listener) => {
+                    // A person reading text logs gets the address at a
+                    // glance; a log store gets the `listening` line only.
+                    if log_format == LogFormat::Human
+                        && let Ok(addr) = listener.local_addr()
+                    {
+                        println!(
+                            "idempo is listening on http://{addr}/ (admin API under /admin/v1)"
+                        );
+                    }
+                    server::serve_on(listener, state).await
+                }
+                Err(e) => Err(e.into()),
+            };
             services.stop().await;
             store.close().await;
             served

@@ -1,6 +1,8 @@
-//! The HTTP server: the web pages at `/`, health at `/healthz`, the admin
-//! API under `/admin/v1`, the player API under `/v1` ([`crate::gateway`]
-//! around [`crate::api`]); every request gets a correlation id.
+//! The HTTP server: the web pages at `/`, liveness at `/healthz`,
+//! readiness at `/readyz` ([`crate::readiness`]), Prometheus metrics at
+//! `/metrics` ([`crate::metrics`]), the admin API under `/admin/v1`, the
+//! player API under `/v1` ([`crate::gateway`] around [`crate::api`]); every
+//! request gets a correlation id and is timed by its route.
 
 use std::sync::Arc;
 
@@ -82,9 +84,13 @@ pub fn app(state: Arc<AppState>) -> Router {
             "/healthz",
             get(|| async { Json(json!({ "status": "ok" })) }),
         )
+        .route("/readyz", get(crate::readiness::readyz))
+        .route("/metrics", get(crate::metrics::scrape::metrics))
         .merge(crate::admin::router(state.clone()))
         .merge(crate::gateway::router(&state, crate::api::routes()))
         .fallback_service(web)
+        // Wraps each route once it matched: the route's template is known.
+        .layer(axum::middleware::from_fn(crate::metrics::http::time))
         .layer(axum::middleware::from_fn(
             crate::gateway::correlation::correlate,
         ))
@@ -104,7 +110,6 @@ pub async fn serve_on(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
-    println!("idempo is listening on http://{addr}/ (admin API under /admin/v1)");
     // Connection info gives the rate limiter the caller's address.
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)

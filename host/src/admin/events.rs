@@ -35,6 +35,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+pub use crate::bus::lag::{PartitionLag, TopicLag};
+use crate::bus::lag::{partitions, topic_lag};
 use crate::bus::relay::now_ms;
 use crate::bus::{Bus, BusError, DeadLetter, Envelope, Position, known_topic};
 use crate::problem::Problem;
@@ -133,11 +135,6 @@ fn checked_group(group: &str) -> Result<(), Problem> {
 
 fn checked_topic(topic: &str) -> Result<(), Problem> {
     Ok(known_topic(topic)?)
-}
-
-/// The bus's partitions, as the `i32` positions use.
-fn partitions(bus: &dyn Bus) -> i32 {
-    i32::try_from(bus.partitions()).unwrap_or(i32::MAX)
 }
 
 // ------------------------------------------------------------------- DLQ
@@ -296,26 +293,6 @@ struct GroupQuery {
     topic: Option<String>,
 }
 
-/// A group's place in one partition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PartitionLag {
-    pub partition: i32,
-    /// The group's next offset (0 if it never read).
-    pub next_offset: i64,
-    /// The next offset to be appended.
-    pub end_offset: i64,
-    /// Records appended that the group has not read.
-    pub lag: i64,
-}
-
-/// A group's place in every partition of one topic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TopicLag {
-    pub topic: String,
-    pub lag: i64,
-    pub partitions: Vec<PartitionLag>,
-}
-
 /// A consumer group's offsets and lag, as `GET .../groups/{group}` and a
 /// reset answer them. A group that never read shows offset 0 everywhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,30 +301,6 @@ pub struct GroupView {
     pub group: String,
     pub lag: i64,
     pub topics: Vec<TopicLag>,
-}
-
-async fn topic_lag(
-    bus: &dyn Bus,
-    game: &str,
-    group: &str,
-    topic: &str,
-) -> Result<TopicLag, Problem> {
-    let mut partitions_lag = Vec::new();
-    for partition in 0..partitions(bus) {
-        let next_offset = bus.next_offset(game, group, topic, partition).await?;
-        let end_offset = bus.end_offset(game, topic, partition).await?;
-        partitions_lag.push(PartitionLag {
-            partition,
-            next_offset,
-            end_offset,
-            lag: (end_offset - next_offset).max(0),
-        });
-    }
-    Ok(TopicLag {
-        topic: topic.to_owned(),
-        lag: partitions_lag.iter().map(|p| p.lag).sum(),
-        partitions: partitions_lag,
-    })
 }
 
 /// The group's offsets in `topics`.

@@ -5,16 +5,20 @@
 //!   `{"status":"matched","match_id"}` when the join filled a match;
 //!   `DELETE /lobby`: leave it (204; 404 `not-queued`); `GET /lobby`:
 //!   `{"queued", "match_id"}`;
-//! - `GET /matches/{id}`: the match as it stands ([`super::MatchView`]), for
+//! - `GET /matches/{match_id}`: the match as it stands ([`super::MatchView`]), for
 //!   any signed-in player (spectators too);
-//! - `GET /matches/{id}/feed?after=&limit=`: its committed log entries after
+//! - `GET /matches/{match_id}/feed?after=&limit=`: its committed log entries after
 //!   `after` ([`super::FeedItem`]), and the `next_after` to resume from;
-//! - `POST /matches/{id}/actions`: one action, under the `Idempotency-Key`
+//! - `POST /matches/{match_id}/actions`: one action, under the `Idempotency-Key`
 //!   header ([`IdempotencyKey`]), body [`ActionRequest`]; the handler `act`
 //!   lists the answers;
 //! - `GET /players/me/matches?before=&limit=`: the player's finished
 //!   matches, newest first ([`super::history`]), each with what it granted
 //!   them ([`rewards_of`]).
+//!
+//! The route templates name the match `{match_id}`: `/metrics` labels
+//! requests by template, and the dashboards select the action route by it.
+//! A handler of one match adds its id to the request's log span.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -33,7 +37,7 @@ use super::record::{ActionOutcome, Submission};
 use super::service::Joined;
 use crate::economy::{items, rewards, wallet};
 use crate::gateway::idempotency_key::{IDEMPOTENCY_REPLAYED, IdempotencyKey};
-use crate::gateway::{ApiJson, Player};
+use crate::gateway::{ApiJson, Player, correlation};
 use crate::problem::{ApiPath, ApiQuery, Param, Problem, non_negative, page_limit};
 use crate::runtime::bindings::types::{Ability, ActionKind, Direction};
 use crate::server::AppState;
@@ -50,9 +54,9 @@ pub const DEFAULT_HISTORY_PAGE: u32 = 20;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/lobby", get(lobby).post(join).delete(leave))
-        .route("/matches/{id}", get(view))
-        .route("/matches/{id}/feed", get(feed))
-        .route("/matches/{id}/actions", post(act))
+        .route("/matches/{match_id}", get(view))
+        .route("/matches/{match_id}/feed", get(feed))
+        .route("/matches/{match_id}/actions", post(act))
         .route("/players/me/matches", get(my_matches))
 }
 
@@ -102,6 +106,7 @@ async fn view(
     player: Player,
     ApiPath(match_id): ApiPath<Param>,
 ) -> Result<Json<MatchView>, Problem> {
+    correlation::note_match(match_id.as_str());
     Ok(Json(state.arena.view(&player.game, &match_id).await?))
 }
 
@@ -128,6 +133,7 @@ async fn feed(
     ApiPath(match_id): ApiPath<Param>,
     ApiQuery(query): ApiQuery<FeedQuery>,
 ) -> Result<Json<FeedPage>, Problem> {
+    correlation::note_match(match_id.as_str());
     let after = non_negative("after", query.after)?;
     let limit = page_limit(query.limit, DEFAULT_FEED_PAGE, MAX_FEED_PAGE)?;
     // An unknown match is 404, not an empty page.
@@ -220,6 +226,7 @@ async fn act(
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(request): ApiJson<ActionRequest>,
 ) -> Result<Response, Problem> {
+    correlation::note_match(match_id.as_str());
     let outcome = state
         .arena
         .submit(Submission {

@@ -15,6 +15,8 @@
 //!    all, sleeping with exponential backoff and full jitter in between
 //!    ([`super::retry`]); then the event goes to the DLQ with the last
 //!    error, the attempt count and its topic, partition and offset;
+//!    retries and dead letters are counted in `retry_count_total`
+//!    (`consumer:<group>`) and `dlq_message_count_total` ([`crate::metrics`]);
 //! 5. the group's offset moves past it, from where the round read, unless
 //!    it was moved meanwhile (an operator's reset): then the reset stands
 //!    and the next round reads from there ([`Bus::advance_offset`]).
@@ -45,6 +47,7 @@ use super::ownership::{Owned, Ownership, OwnershipOptions, Unit};
 use super::retry::{Backoff, Jitter, Sleeper, random_jitter, tokio_sleeper};
 use super::{Bus, NewDeadLetter, Position, Record};
 use crate::config::BusConfig;
+use crate::metrics::registry::Counter;
 use crate::store::{CommitBatch, Lease, ProcessedEvent, Store, StoreError};
 
 /// An event a handler is given: the record, and its checked payload.
@@ -138,6 +141,8 @@ pub struct Consumer {
     jitter: Jitter,
     clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     claim: Claim,
+    /// `retry_count_total{target="consumer:<group>"}`.
+    retries: Arc<Counter>,
 }
 
 impl Consumer {
@@ -154,6 +159,14 @@ impl Consumer {
         handler: Arc<dyn Handler>,
         config: &BusConfig,
     ) -> Self {
+        let metrics = crate::metrics::global();
+        // The group's series exist from its start, at 0.
+        for topic in topics {
+            metrics.dead_letters.with(&[topic, group]);
+        }
+        let retries = metrics
+            .retries
+            .with(&[&crate::metrics::Metrics::consumer_target(group)]);
         Self {
             bus,
             store,
@@ -169,6 +182,7 @@ impl Consumer {
             jitter: random_jitter(),
             clock: Arc::new(super::relay::now_ms),
             claim: Claim::Everything,
+            retries,
         }
     }
 
@@ -431,6 +445,7 @@ impl Consumer {
                 let ceiling = self.backoff.ceiling_ms(attempt);
                 let delay = (self.jitter)(ceiling).min(ceiling);
                 (self.sleep)(Duration::from_millis(delay)).await;
+                self.retries.inc();
             }
             attempt += 1;
             let failure = match self.handler.handle(&event).await {
@@ -512,6 +527,10 @@ impl Consumer {
                 dead_at_ms: (self.clock)(),
             })
             .await?;
+        crate::metrics::global()
+            .dead_letters
+            .with(&[&record.position.topic, &self.group])
+            .inc();
         Ok(())
     }
 }

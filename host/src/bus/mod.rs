@@ -10,6 +10,7 @@
 //!   database with in-process fan-out;
 //! - [`catalog`]: what every bus keeps in the database: group offsets and
 //!   the dead-letter catalog;
+//! - [`lag`]: how far a consumer group is behind, per partition and topic;
 //! - [`kafka`]: the Kafka implementation, through rdkafka;
 //! - [`relay`]: the outbox relay, outbox -> bus;
 //! - [`ownership`]: which process owns which partitions of a group, and
@@ -31,6 +32,7 @@ pub mod embedded;
 pub mod envelope;
 pub mod error;
 pub mod kafka;
+pub mod lag;
 pub mod ownership;
 pub mod relay;
 pub mod retry;

@@ -7,6 +7,8 @@
 //! `token-invalid` (bad signature, malformed, not a player's), `token-expired`,
 //! `operator-token` (the operator token on a player route). [`authenticate`]
 //! is the same check for a token read elsewhere (the WebSocket's query).
+//! The player's id joins the request's log span
+//! ([`super::correlation::note_player`]).
 
 use std::sync::Arc;
 
@@ -43,7 +45,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Player {
             )
             .into_response());
         };
-        authenticate(gateway, bearer(&parts.headers)).map_err(refusal)
+        let player = authenticate(gateway, bearer(&parts.headers)).map_err(refusal)?;
+        super::correlation::note_player(&player.id);
+        Ok(player)
     }
 }
 

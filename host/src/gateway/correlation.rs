@@ -6,7 +6,10 @@
 //! puts it in the request's extensions (handlers take it with the
 //! [`CorrelationId`] extractor and pass it into the events they commit), runs
 //! the request inside a tracing span that carries it, and echoes it in the
-//! response header.
+//! response header. The span also carries the player's id and the match's
+//! once known: the [`super::Player`] extractor and the routes of one match
+//! note them ([`note_player`], [`note_match`]), so every log line of the
+//! request names them.
 
 use std::convert::Infallible;
 
@@ -81,12 +84,24 @@ pub async fn correlate(mut request: Request, next: Next) -> Response {
         correlation_id = %id,
         method = %request.method(),
         path = %request.uri().path(),
+        player_id = tracing::field::Empty,
+        match_id = tracing::field::Empty,
     );
     let mut response = next.run(request).instrument(span).await;
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         response.headers_mut().insert(HEADER, value);
     }
     response
+}
+
+/// Adds the calling player's id to the request's span.
+pub fn note_player(player_id: &str) {
+    tracing::Span::current().record("player_id", player_id);
+}
+
+/// Adds the match the request is about to the request's span.
+pub fn note_match(match_id: &str) {
+    tracing::Span::current().record("match_id", match_id);
 }
 
 #[cfg(test)]
@@ -107,6 +122,64 @@ mod tests {
         assert!(CorrelationId::parse(b"").is_none());
         assert!(CorrelationId::parse(b"tab\there").is_none());
         assert!(CorrelationId::parse("café".as_bytes()).is_none());
+    }
+
+    /// Log lines written to memory.
+    #[derive(Clone, Default)]
+    struct Lines(std::sync::Arc<parking_lot::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_json_log_line_of_a_request_carries_its_correlation_player_and_match_ids() {
+        use crate::logs::{LogFormat, subscriber};
+        use axum::routing::get;
+        use tower::ServiceExt as _;
+
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let logs = subscriber(LogFormat::Json, "info".into(), move || writer.clone());
+        let _installed = tracing::subscriber::set_default(logs);
+        let app = axum::Router::new()
+            .route(
+                "/act",
+                get(|| async {
+                    note_player("p-7");
+                    note_match("m-9");
+                    tracing::info!(damage = 3, "hit");
+                }),
+            )
+            .layer(axum::middleware::from_fn(correlate));
+        let request = axum::http::Request::get("/act")
+            .header(HEADER, "obs-1")
+            .body(axum::body::Body::empty())
+            .expect("a request");
+        let response = app.oneshot(request).await.expect("an answer");
+        assert_eq!(response.headers()[HEADER], "obs-1");
+
+        let text = String::from_utf8(lines.0.lock().clone()).expect("UTF-8");
+        let line: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
+        assert_eq!(line["message"], "hit");
+        assert_eq!(line["damage"], 3, "the event's fields at the top: {line}");
+        let span = &line["span"];
+        assert_eq!(
+            (
+                &span["correlation_id"],
+                &span["player_id"],
+                &span["match_id"]
+            ),
+            (&"obs-1".into(), &"p-7".into(), &"m-9".into()),
+            "{line}"
+        );
     }
 
     #[test]

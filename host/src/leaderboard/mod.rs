@@ -32,5 +32,7 @@ pub use rebuild::{Rebuilt, rebuild};
 
 /// The consumer group that keeps the board.
 pub const GROUP: &str = "leaderboard";
+/// The topics the group reads.
+pub const TOPICS: [&str; 1] = [crate::arena::MATCH_EVENTS];
 /// The topic of the board's own events (`ScoreAdded`, keyed by player).
 pub const LEADERBOARD_EVENTS: &str = "leaderboard-events";

@@ -24,8 +24,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{GROUP, LEADERBOARD_EVENTS};
-use crate::arena::MATCH_EVENTS;
+use super::{GROUP, LEADERBOARD_EVENTS, TOPICS};
 use crate::bus::{Bus, Consumer, Event, Handler, HandlerError, Schemas};
 use crate::config::BusConfig;
 use crate::runtime::bindings::types::Placing;
@@ -59,7 +58,7 @@ pub fn consumer(bus: Arc<dyn Bus>, store: Store, game: &str, config: &BusConfig)
         store,
         game,
         GROUP,
-        &[MATCH_EVENTS],
+        &TOPICS,
         schemas(config.max_payload_bytes),
         Arc::new(Projection),
         config,
@@ -152,6 +151,7 @@ fn finished(event: &Event) -> Result<CommitBatch, HandlerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arena::MATCH_EVENTS;
     use crate::bus::{Envelope, Position};
 
     fn event(event_type: &str, payload: serde_json::Value) -> Event {

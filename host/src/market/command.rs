@@ -1,5 +1,6 @@
 //! An idempotent player command of the market: the `Idempotency-Key`
-//! record reserved before the work, committed as done in the work's own
+//! record reserved before the work (in a group commit, so reservations
+//! share their fsync with other writes), committed as done in the work's own
 //! batch ([`Command::done`]), or holding the refusal
 //! ([`Command::conclude`]), or freed after a failure that changed nothing.
 //!
@@ -21,7 +22,9 @@ use super::error::MarketError;
 use crate::gateway::Player;
 use crate::gateway::idempotency_key::IDEMPOTENCY_REPLAYED;
 use crate::problem::Problem;
-use crate::store::{Begun, IdempotencyBegin, IdempotencyDone, Store, StoreError};
+use crate::store::{
+    Begun, CommitBatch, IdempotencyBegin, IdempotencyDone, IdempotencyReserve, Store, StoreError,
+};
 
 /// An answer as stored under a key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,7 +107,28 @@ pub async fn begin(
         now_ms: crate::store::now_ms(),
         in_flight_ttl_ms: config.in_flight_ttl_ms as i64,
     };
-    match store.idempotency_begin(&begin).await? {
+    // Reserved in a group commit (one fsync for many), not alone.
+    let attempt = crate::store::new_event_id();
+    let batch = CommitBatch {
+        reserve: Some(IdempotencyReserve {
+            begin: begin.clone(),
+            attempt: attempt.clone(),
+        }),
+        ..CommitBatch::default()
+    };
+    let found = match store.commit(batch).await {
+        Ok(_) => Begun::New { attempt },
+        Err(StoreError::IdempotencyConflict { .. }) => {
+            let record = store
+                .idempotency_get(&begin.game, &begin.scope, &begin.key, begin.now_ms)
+                .await?;
+            // A record that lapsed since the conflict: its request is gone,
+            // a retry will reserve the key.
+            record.map_or(Begun::InFlight, |r| r.answer(&request_hash))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match found {
         Begun::New { attempt } => Ok(Started::New(Command {
             store: store.clone(),
             game: player.game.clone(),
@@ -147,7 +171,7 @@ impl Command {
             Ok(answer) => answer.response(false),
             Err(e) if e.is_refusal() => {
                 let answer = Stored::of_problem(&Problem::from(e));
-                let batch = crate::store::CommitBatch {
+                let batch = CommitBatch {
                     idempotency: Some(self.done(&answer)),
                     ..Default::default()
                 };

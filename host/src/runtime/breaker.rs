@@ -148,6 +148,12 @@ impl Breaker {
         inner.move_to(BreakerState::Open, reason);
     }
 
+    /// The state as it stands (an open breaker whose cool-down elapsed
+    /// stays open until a call probes it).
+    pub fn state(&self) -> BreakerState {
+        self.inner.lock().state
+    }
+
     pub fn snapshot(&self) -> BreakerSnapshot {
         let inner = self.inner.lock();
         BreakerSnapshot {

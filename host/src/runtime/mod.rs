@@ -356,6 +356,12 @@ impl Runtime {
         self.registry.slot(game, world, name)?.version(version)
     }
 
+    /// Every component of `game`, with its versions (`/metrics` reads
+    /// their stats and breakers).
+    pub fn slots(&self, game: &str) -> Vec<Arc<ComponentSlot>> {
+        self.registry.slots(game)
+    }
+
     /// Every component of `game`, for the admin API.
     pub fn summaries(&self, game: &str) -> Vec<SlotSummary> {
         self.registry

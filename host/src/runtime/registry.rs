@@ -25,6 +25,7 @@ use super::breaker::{Breaker, BreakerSnapshot, unix_ms};
 use super::cache::Origin;
 use super::error::RegistryError;
 use super::world::WorldPre;
+use crate::metrics::registry::{CALL_BUCKETS, Histogram};
 
 /// One loaded, validated, compiled component version.
 pub struct LoadedComponent {
@@ -48,13 +49,27 @@ impl LoadedComponent {
     }
 }
 
-/// Counters of one component version's calls.
-#[derive(Default)]
+/// Counters of one component version's calls, since it was loaded (the
+/// admin API shows them, `/metrics` serves them).
 pub struct CallStats {
     pub calls: AtomicU64,
     pub fuel_used: AtomicU64,
     pub duration_us: AtomicU64,
+    /// Call durations by bucket ([`crate::metrics::registry::CALL_BUCKETS`]).
+    pub durations: Histogram,
     failures: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl Default for CallStats {
+    fn default() -> Self {
+        Self {
+            calls: AtomicU64::default(),
+            fuel_used: AtomicU64::default(),
+            duration_us: AtomicU64::default(),
+            durations: Histogram::new(CALL_BUCKETS),
+            failures: Mutex::default(),
+        }
+    }
 }
 
 impl CallStats {
@@ -62,6 +77,7 @@ impl CallStats {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.fuel_used.fetch_add(fuel, Ordering::Relaxed);
         self.duration_us.fetch_add(duration_us, Ordering::Relaxed);
+        self.durations.observe(duration_us as f64 / 1e6);
         if let Some(kind) = failure {
             *self.failures.lock().entry(kind).or_default() += 1;
         }

@@ -75,9 +75,14 @@ impl Resilience {
         &self.breakers[target.index()]
     }
 
-    /// Counts one retry of a call to `target`.
+    /// Counts one retry of a call to `target` (here for the admin API, and
+    /// in `retry_count_total`).
     pub fn retried(&self, target: Target) {
         self.retries[target.index()].fetch_add(1, Ordering::Relaxed);
+        crate::metrics::global()
+            .retries
+            .with(&[target.as_str()])
+            .inc();
     }
 
     /// Attempts a forward step gets before the saga compensates.

@@ -11,6 +11,8 @@
 //! - A step whose outcome is unknown (its commit timed out or failed with
 //!   the connection) is "possibly done": the runner reads the saga back and
 //!   goes on from what the log says, never from a guess.
+//! - The host whose run ends a saga counts its duration, start to end, in
+//!   `saga_duration_seconds` ([`crate::metrics`]).
 //! - A saga belongs to one host at a time (`owner` until `lease_until_ms`,
 //!   renewed by every step). [`Sagas::recover`] claims the running sagas
 //!   whose owner's lease ran out (a host that died), bumping their version,
@@ -220,9 +222,15 @@ impl Sagas {
             Some(saga) => saga,
             None => return,
         };
+        let ended_before = saga.is_terminal();
         loop {
             tx.send_replace(Some(saga.clone()));
             if saga.is_terminal() || saga.owner != self.inner.host_id {
+                // This host's run ended it (the move that did may have been
+                // read back, after a lost acknowledgement).
+                if saga.is_terminal() && !ended_before && saga.owner == self.inner.host_id {
+                    observe_end(&saga);
+                }
                 return;
             }
             match self.advance(&saga).await {
@@ -617,6 +625,18 @@ impl Sagas {
         batch.economy.notices = notices;
         batch
     }
+}
+
+/// Counts a saga's time from its start to its end into
+/// `saga_duration_seconds`.
+fn observe_end(saga: &SagaRecord) {
+    let elapsed_ms = crate::store::now_ms()
+        .saturating_sub(saga.created_at_ms)
+        .max(0);
+    crate::metrics::global()
+        .sagas
+        .with(&[&saga.kind, saga.status.as_str()])
+        .observe(elapsed_ms as f64 / 1_000.0);
 }
 
 /// The saga's columns as they stand.

@@ -13,7 +13,7 @@ use super::action_log::MatchActionRow;
 use super::economy::{EconomyWrites, ItemSpend};
 use super::economy_ops::EconomyOp;
 use super::error::StoreError;
-use super::idempotency::IdempotencyDone;
+use super::idempotency::{IdempotencyDone, IdempotencyReserve};
 use super::leaderboard_delta::LeaderboardDelta;
 use super::lease::Lease;
 use super::outbox::{EventMeta, OutboxEvent};
@@ -34,6 +34,10 @@ pub struct KvWrite {
 pub struct CommitBatch {
     pub kv: Vec<KvWrite>,
     pub events: Vec<OutboxEvent>,
+    /// Reserves a request's key for one attempt; conflicts if a live
+    /// record holds it.
+    #[serde(default)]
+    pub reserve: Option<IdempotencyReserve>,
     /// Marks a request done; conflicts if its key is taken.
     pub idempotency: Option<IdempotencyDone>,
     /// Marks an event applied by a consumer group; conflicts if it was.
@@ -98,6 +102,7 @@ impl CommitBatch {
         self.kv.is_empty()
             && self.events.is_empty()
             && self.idempotency.is_none()
+            && self.reserve.is_none()
             && self.processed.is_none()
             && self.match_actions.is_empty()
             && self.leaderboard.is_empty()
@@ -110,6 +115,7 @@ impl CommitBatch {
     /// later one conflicts).
     pub(crate) fn writing_guards(&self) -> usize {
         usize::from(self.processed.is_some())
+            + usize::from(self.reserve.is_some())
             + usize::from(self.idempotency.is_some())
             + usize::from(self.spend.is_some())
             + self.ops.len()
@@ -140,6 +146,13 @@ impl CommitBatch {
             text("idempotency request hash", &i.request_hash)?;
             text("idempotency response", &i.response)?;
             opt_text("idempotency attempt", &i.attempt)?;
+        }
+        if let Some(r) = &self.reserve {
+            name("reserved idempotency game", &r.begin.game)?;
+            name("reserved idempotency scope", &r.begin.scope)?;
+            name("reserved idempotency key", &r.begin.key)?;
+            name("reserved idempotency attempt", &r.attempt)?;
+            text("reserved idempotency request hash", &r.begin.request_hash)?;
         }
         if let Some(p) = &self.processed {
             name("consumer group", &p.consumer_group)?;

@@ -66,6 +66,18 @@ pub struct IdempotencyBegin {
     pub in_flight_ttl_ms: i64,
 }
 
+/// A key reserved for one attempt by a batch's guard
+/// ([`super::CommitBatch::reserve`]): [`super::Backend::idempotency_begin`]
+/// in a group commit, sharing its fsync. A key held by a live record fails
+/// the batch with [`super::StoreError::IdempotencyConflict`]; read the record
+/// to learn why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyReserve {
+    pub begin: IdempotencyBegin,
+    /// The attempt's token, which its done record names.
+    pub attempt: String,
+}
+
 /// The outcome of [`super::Backend::idempotency_begin`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Begun {

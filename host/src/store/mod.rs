@@ -76,7 +76,9 @@ pub use economy::{Credit, EconomyWrites, ItemGrant, ItemSpend, Notice, STAMP};
 pub use economy_ops::{EconomyConflict, EconomyOp, HOUSE};
 pub use error::StoreError;
 pub use group::{Committed, GroupCommitter};
-pub use idempotency::{Begun, IdempotencyBegin, IdempotencyDone, IdempotencyRecord};
+pub use idempotency::{
+    Begun, IdempotencyBegin, IdempotencyDone, IdempotencyRecord, IdempotencyReserve,
+};
 pub use kv::StoreKv;
 pub use leaderboard_delta::LeaderboardDelta;
 pub use lease::{Lease, LeaseAcquire};

@@ -232,37 +232,17 @@ macro_rules! sql_backend {
                     &self,
                     begin: &IdempotencyBegin,
                 ) -> Result<Begun, StoreError> {
-                        let _gate = self.gate().await;
+                    let _gate = self.gate().await;
                     $crate::store::batch::name("idempotency game", &begin.game)?;
                     $crate::store::batch::name("idempotency scope", &begin.scope)?;
                     $crate::store::batch::name("idempotency key", &begin.key)?;
                     $crate::store::batch::text("idempotency request hash", &begin.request_hash)?;
-                    let expires_at_ms = begin.now_ms.saturating_add(begin.in_flight_ttl_ms);
                     // Twice at most: the live record found after a refused insert
                     // may expire (or be purged) before it is read.
                     for _ in 0..2 {
                         let attempt = $crate::store::outbox::new_event_id();
-                        let reserved = sqlx::query::<$Db>(
-                            "INSERT INTO idempotency (game, scope, key, request_hash, status, attempt, \
-                                                      response, created_at_ms, expires_at_ms) \
-                             VALUES ($1, $2, $3, $4, 'in_flight', $5, NULL, $6, $7) \
-                             ON CONFLICT (game, scope, key) DO UPDATE SET \
-                                request_hash = excluded.request_hash, status = 'in_flight', \
-                                attempt = excluded.attempt, response = NULL, \
-                                created_at_ms = excluded.created_at_ms, \
-                                expires_at_ms = excluded.expires_at_ms \
-                             WHERE idempotency.expires_at_ms <= $6",
-                        )
-                        .bind(&begin.game)
-                        .bind(&begin.scope)
-                        .bind(&begin.key)
-                        .bind(&begin.request_hash)
-                        .bind(&attempt)
-                        .bind(begin.now_ms)
-                        .bind(expires_at_ms)
-                        .execute(&self.pool)
-                        .await?;
-                        if reserved.rows_affected() == 1 {
+                        let reserved = reserve_key(&self.pool, begin, &attempt).await?;
+                        if reserved == 1 {
                             return Ok(Begun::New { attempt });
                         }
                         if let Some(record) = self
@@ -608,6 +588,15 @@ macro_rules! sql_backend {
                         }));
                     }
                 }
+                if let Some(r) = &batch.reserve {
+                    if reserve_key(&mut **tx, &r.begin, &r.attempt).await? == 0 {
+                        return Ok(Err(StoreError::IdempotencyConflict {
+                            game: r.begin.game.clone(),
+                            scope: r.begin.scope.clone(),
+                            key: r.begin.key.clone(),
+                        }));
+                    }
+                }
                 if let Some(i) = &batch.idempotency {
                     // Done if the key is free or expired, or reserved by this
                     // attempt for this request.
@@ -649,6 +638,37 @@ macro_rules! sql_backend {
                     }
                 }
                 apply_ops(tx, &batch.ops, now_ms).await
+            }
+
+            /// Reserves `begin`'s key for `attempt` if it is free or expired:
+            /// the rows it wrote (0 when a live record holds the key).
+            async fn reserve_key<'e, E: sqlx::Executor<'e, Database = $Db>>(
+                exec: E,
+                begin: &IdempotencyBegin,
+                attempt: &str,
+            ) -> Result<u64, sqlx::Error> {
+                let expires_at_ms = begin.now_ms.saturating_add(begin.in_flight_ttl_ms);
+                let reserved = sqlx::query::<$Db>(
+                    "INSERT INTO idempotency (game, scope, key, request_hash, status, attempt, \
+                                              response, created_at_ms, expires_at_ms) \
+                     VALUES ($1, $2, $3, $4, 'in_flight', $5, NULL, $6, $7) \
+                     ON CONFLICT (game, scope, key) DO UPDATE SET \
+                        request_hash = excluded.request_hash, status = 'in_flight', \
+                        attempt = excluded.attempt, response = NULL, \
+                        created_at_ms = excluded.created_at_ms, \
+                        expires_at_ms = excluded.expires_at_ms \
+                     WHERE idempotency.expires_at_ms <= $6",
+                )
+                .bind(&begin.game)
+                .bind(&begin.scope)
+                .bind(&begin.key)
+                .bind(&begin.request_hash)
+                .bind(attempt)
+                .bind(begin.now_ms)
+                .bind(expires_at_ms)
+                .execute(exec)
+                .await?;
+                Ok(reserved.rows_affected())
             }
 
             $crate::store::economy::economy_sql!($Db);

@@ -39,16 +39,24 @@ impl Drop for HostProcess {
     }
 }
 
-/// Starts the host with `config` (TOML, written to `<dir>/host.toml`), its
-/// data under `<dir>/data`, listening on `port`.
-pub fn start_host(dir: &Path, port: u16, config: &str) -> HostProcess {
+impl From<Child> for HostProcess {
+    fn from(child: Child) -> Self {
+        Self(child)
+    }
+}
+
+/// The command that starts the host with `config` (TOML, written to
+/// `<dir>/host.toml`), its data under `<dir>/data`, listening on `port`;
+/// the caller adds its own arguments, environment and streams.
+pub fn host_command(dir: &Path, port: u16, config: &str) -> Command {
     assert!(
         components_dir().join("combat").is_dir(),
         "the components are staged by the README's test command"
     );
     let path = dir.join("host.toml");
     std::fs::write(&path, config).expect("config written");
-    let child = Command::new(env!("CARGO_BIN_EXE_idempo"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_idempo"));
+    command
         .arg("--config")
         .arg(&path)
         .arg("--data-dir")
@@ -56,7 +64,14 @@ pub fn start_host(dir: &Path, port: u16, config: &str) -> HostProcess {
         .arg("--components-dir")
         .arg(components_dir())
         .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
+        .arg(format!("127.0.0.1:{port}"));
+    command
+}
+
+/// Starts the host of [`host_command`], logging warnings to the test's
+/// stderr.
+pub fn start_host(dir: &Path, port: u16, config: &str) -> HostProcess {
+    let child = host_command(dir, port, config)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

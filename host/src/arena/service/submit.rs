@@ -33,8 +33,26 @@ impl Drop for Reserved {
 
 impl Arena {
     /// Submits one action; see the module doc for the path. A retry with
-    /// the same key answers the stored outcome, marked `replayed`.
+    /// the same key answers the stored outcome, marked `replayed`. Each
+    /// outcome is counted in `idempo_actions_total` (accepted, rejected by
+    /// the rules, replayed); a refused request (not a member, key in use,
+    /// ...) is not an action and is not.
     pub async fn submit(&self, submission: Submission) -> Result<ActionOutcome, ArenaError> {
+        let answer = self.submit_once(submission).await;
+        if let Ok(outcome) = &answer {
+            let label = if outcome.replayed {
+                crate::metrics::REPLAYED
+            } else if outcome.accepted() {
+                crate::metrics::ACCEPTED
+            } else {
+                crate::metrics::REJECTED
+            };
+            crate::metrics::global().actions.with(&[label]).inc();
+        }
+        answer
+    }
+
+    async fn submit_once(&self, submission: Submission) -> Result<ActionOutcome, ArenaError> {
         let s = &submission;
         check_name("game", &s.game)?;
         check_name("player", &s.player)?;
