@@ -11,31 +11,20 @@
 #[macro_use]
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::hosted::{self, Host, START_MS};
 use common::players::signed_in;
 use futures_util::{SinkExt as _, StreamExt as _};
-use idempo_host::arena::{Clock as _, ManualClock};
+use idempo_host::arena::Clock as _;
 use idempo_host::config::Config;
 use idempo_host::runtime::World;
-use idempo_host::server::{self, AppState};
-use idempo_host::services::Services;
-use idempo_host::store::{CommitBatch, EconomyWrites, ItemGrant, STAMP, Store};
+use idempo_host::store::{CommitBatch, EconomyWrites, ItemGrant, STAMP};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-const START_MS: i64 = 1_700_000_000_000;
 const PATIENCE: Duration = Duration::from_secs(30);
-
-struct Host {
-    base: String,
-    clock: Arc<ManualClock>,
-    store: Store,
-    _services: Services,
-    _dir: tempfile::TempDir,
-}
 
 async fn host() -> Host {
     let mut config = Config::default();
@@ -58,28 +47,7 @@ async fn host() -> Host {
         "1.0.0",
         "rewards_standard",
     );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&common::db::test_config(), dir.path())
-        .await
-        .expect("store");
-    let bus = idempo_host::bus::open(&config, store.clone()).expect("bus");
-    let clock = Arc::new(ManualClock::new(START_MS));
-    let state = Arc::new(
-        AppState::new(config, Arc::new(runtime), store.clone(), bus, clock.clone()).expect("state"),
-    );
-    let services = Services::start(&state).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("port");
-    let base = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(server::serve_on(listener, state));
-    Host {
-        base,
-        clock,
-        store,
-        _services: services,
-        _dir: dir,
-    }
+    hosted::host(config, runtime).await
 }
 
 async fn get(client: &Client, url: String, token: &str) -> Value {

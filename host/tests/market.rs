@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::audit::{assert_sound, tamper, violations};
 use common::db::{postgres, sqlite};
+use common::hosted::seed;
 use common::players::signed_in;
 use common::{GAME, load, runtime, serve_store};
 use idempo_host::config::Config;
@@ -20,7 +21,7 @@ use idempo_host::runtime::World;
 use idempo_host::saga::plan::{Capture, Handover, Plan, Settlement, Step, hold_id};
 use idempo_host::saga::{SagaConfig, Sagas, record};
 use idempo_host::store::economy_ops::{EconomyOp, HOUSE, Hold, Payout, SagaPosition, SagaStep};
-use idempo_host::store::{CommitBatch, Credit, EconomyWrites, ItemGrant, Store, StoreError};
+use idempo_host::store::{CommitBatch, EconomyWrites, ItemGrant, Store, StoreError};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
@@ -70,34 +71,7 @@ async fn market(store: &Store, step_delay_ms: u64) -> Market {
 impl Market {
     async fn trader(&self, name: &str, gold: i64, items: &[(&str, &str)]) -> Trader {
         let (token, id) = signed_in(&self.client, &self.base, name).await;
-        let mut economy = EconomyWrites::default();
-        if gold > 0 {
-            economy.credits.push(Credit {
-                game: GAME.into(),
-                player: id.clone(),
-                currency: "gold".into(),
-                amount: gold,
-                reason: "test".into(),
-                reference: format!("seed:{name}"),
-                key: format!("seed:{name}"),
-            });
-        }
-        for (item_id, item_type) in items {
-            economy.grants.push(ItemGrant {
-                game: GAME.into(),
-                item_id: (*item_id).into(),
-                owner: id.clone(),
-                item_type: (*item_type).into(),
-                source: "test".into(),
-            });
-        }
-        self.store
-            .commit(CommitBatch {
-                economy,
-                ..CommitBatch::default()
-            })
-            .await
-            .expect("the trader is seeded");
+        seed(&self.store, &id, gold, items).await;
         Trader { id, token }
     }
 

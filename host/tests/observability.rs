@@ -17,24 +17,18 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::hosted::{self, Host, START_MS, seed};
 use common::players::signed_in;
 use common::process::{HostProcess, components_dir, free_port, host_command, wait_healthy};
 use common::{GAME, load};
-use idempo_host::arena::ManualClock;
 use idempo_host::config::Config;
 use idempo_host::runtime::{Runtime, World};
-use idempo_host::server::{self, AppState};
-use idempo_host::services::Services;
-use idempo_host::store::{
-    CommitBatch, Credit, EconomyWrites, ItemGrant, OutboxEvent, Store, new_event_id,
-};
+use idempo_host::store::{CommitBatch, OutboxEvent, new_event_id};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-const START_MS: i64 = 1_700_000_000_000;
 const PATIENCE: Duration = Duration::from_secs(20);
 
 // ----------------------------------------------------------------- hosts
@@ -65,39 +59,8 @@ fn runtime(market: bool) -> Runtime {
     rt
 }
 
-struct Host {
-    base: String,
-    clock: Arc<ManualClock>,
-    store: Store,
-    _services: Services,
-    _dir: tempfile::TempDir,
-}
-
-/// A host with everything `idempo` starts, on a fresh SQLite store.
 async fn host(runtime: Runtime) -> Host {
-    let config = config();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&common::db::test_config(), dir.path())
-        .await
-        .expect("store");
-    let bus = idempo_host::bus::open(&config, store.clone()).expect("bus");
-    let clock = Arc::new(ManualClock::new(START_MS));
-    let state = Arc::new(
-        AppState::new(config, Arc::new(runtime), store.clone(), bus, clock.clone()).expect("state"),
-    );
-    let services = Services::start(&state).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("port");
-    let base = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(server::serve_on(listener, state));
-    Host {
-        base,
-        clock,
-        store,
-        _services: services,
-        _dir: dir,
-    }
+    hosted::host(config(), runtime).await
 }
 
 // ----------------------------------------------------------------- calls
@@ -138,38 +101,6 @@ where
         assert!(Instant::now() < deadline, "{what} never happened");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-}
-
-/// Gives `player` `gold` and items, straight into the store.
-async fn seed(store: &Store, player: &str, gold: i64, items: &[(&str, &str)]) {
-    let mut economy = EconomyWrites::default();
-    if gold > 0 {
-        economy.credits.push(Credit {
-            game: GAME.into(),
-            player: player.into(),
-            currency: "gold".into(),
-            amount: gold,
-            reason: "test".into(),
-            reference: format!("seed:{player}"),
-            key: format!("seed:{player}"),
-        });
-    }
-    for (item_id, item_type) in items {
-        economy.grants.push(ItemGrant {
-            game: GAME.into(),
-            item_id: (*item_id).into(),
-            owner: player.into(),
-            item_type: (*item_type).into(),
-            source: "test".into(),
-        });
-    }
-    store
-        .commit(CommitBatch {
-            economy,
-            ..CommitBatch::default()
-        })
-        .await
-        .expect("seeded");
 }
 
 /// Lists `item_id` for 40 gold; the listing's id.

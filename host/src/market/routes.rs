@@ -372,14 +372,8 @@ async fn decline(
     IdempotencyKey(key): IdempotencyKey,
     ApiPath(id): ApiPath<Param>,
 ) -> Response {
-    let caller = caller(&player, &corr);
     let what = format!("POST /v1/offers/{id}/decline");
-    command!(state, player, key, what, Value::Null, |cmd| {
-        state
-            .market
-            .close_offer(&caller, &cmd, id.as_str(), "declined")
-            .await
-    })
+    close_offer(&state, &player, &corr, &key, (&what, "declined"), &id).await
 }
 
 async fn cancel_offer(
@@ -389,12 +383,24 @@ async fn cancel_offer(
     IdempotencyKey(key): IdempotencyKey,
     ApiPath(id): ApiPath<Param>,
 ) -> Response {
-    let caller = caller(&player, &corr);
     let what = format!("DELETE /v1/offers/{id}");
+    close_offer(&state, &player, &corr, &key, (&what, "cancelled"), &id).await
+}
+
+/// Declines or cancels offer `id` (request `what`, the offer's state `to`).
+async fn close_offer(
+    state: &AppState,
+    player: &Player,
+    corr: &CorrelationId,
+    key: &str,
+    (what, to): (&str, &str),
+    id: &Param,
+) -> Response {
+    let caller = caller(player, corr);
     command!(state, player, key, what, Value::Null, |cmd| {
         state
             .market
-            .close_offer(&caller, &cmd, id.as_str(), "cancelled")
+            .close_offer(&caller, &cmd, id.as_str(), to)
             .await
     })
 }

@@ -5,6 +5,7 @@
 #[macro_use]
 pub mod db;
 pub mod audit;
+pub mod hosted;
 pub mod kafka;
 pub mod players;
 pub mod process;
