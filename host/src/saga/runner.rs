@@ -297,7 +297,7 @@ impl Sagas {
                     }
                 }
             }
-            Phase::Backward if saga.cursor > 0 => {
+            Phase::Backward if saga.cursor > 0 && saga.cursor <= steps.len() => {
                 let mut failed = 0;
                 loop {
                     match self.attempt(saga, false, failed + 1).await {
