@@ -22,7 +22,7 @@ use crate::store::StoreError;
 
 /// The error of a backend without a SQL database.
 fn no_pool() -> StoreError {
-    StoreError::invalid("economy store", "this backend has no SQL pool")
+    crate::store::no_pool("economy store")
 }
 
 /// Most rows one page of a listing returns.

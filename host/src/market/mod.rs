@@ -125,5 +125,5 @@ impl Caller {
 }
 
 fn no_pool() -> StoreError {
-    StoreError::invalid("market store", "this backend has no SQL pool")
+    crate::store::no_pool("market store")
 }

@@ -101,7 +101,7 @@ pub struct LogEntry {
 }
 
 fn no_pool() -> StoreError {
-    StoreError::invalid("saga store", "this backend has no SQL pool")
+    crate::store::no_pool("saga store")
 }
 
 /// The saga `saga_id` of `game`.

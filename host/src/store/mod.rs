@@ -97,6 +97,11 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// The error of a read of `what` on a backend without a SQL database.
+pub(crate) fn no_pool(what: &'static str) -> StoreError {
+    StoreError::invalid(what, "this backend has no SQL pool")
+}
+
 /// The SQLite file of the embedded default, under the data directory.
 pub const SQLITE_FILE: &str = "idempo.sqlite3";
 
