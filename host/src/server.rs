@@ -33,6 +33,8 @@ pub struct AppState {
     pub sagas: crate::saga::Sagas,
     /// Listings, trades, offers, crafting.
     pub market: Arc<crate::market::Market>,
+    /// The names of the players answers mention.
+    pub names: crate::gateway::names::PlayerNames,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
             arena: Arc::new(arena),
             sagas,
             market: Arc::new(market),
+            names: Default::default(),
         })
     }
 }

@@ -633,7 +633,74 @@ async fn a_crashed_match_is_rebuilt_from_its_log_to_the_same_state(store: &Store
     );
 }
 
+async fn the_roster_lists_matches_newest_first_by_status_a_page_at_a_time(store: &Store) {
+    use idempo_host::arena::roster::{self, RosterCursor};
+    let clock = ManualClock::new(START_MS);
+    let arena = arena_on(store, &classic(), &clock, "host-a");
+    let first = arena.start_match(GAME, players(2)).await.expect("starts");
+    // The clock ends the first match; two more start after it.
+    clock.advance(200_000);
+    arena.view(GAME, &first).await.expect("view");
+    let mut finished = Vec::new();
+    for _ in 0..200 {
+        finished = roster::matches(store, GAME, Some(MatchStatus::Finished), None, 10)
+            .await
+            .expect("lists")
+            .0;
+        if !finished.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let ids: Vec<&str> = finished.iter().map(|m| m.match_id.as_str()).collect();
+    assert_eq!(ids, [first.as_str()], "the finished one");
+    assert_eq!(finished[0].status, "finished");
+    assert!(finished[0].finished_at_ms.is_some());
+    let second = arena.start_match(GAME, players(2)).await.expect("starts");
+    clock.advance(1_000);
+    let third = arena.start_match(GAME, players(2)).await.expect("starts");
+
+    let (running, next) = roster::matches(store, GAME, Some(MatchStatus::Running), None, 10)
+        .await
+        .expect("lists");
+    let ids: Vec<&str> = running.iter().map(|m| m.match_id.as_str()).collect();
+    assert_eq!(ids, [third.as_str(), second.as_str()], "newest first");
+    assert_eq!(next, None);
+    for m in &running {
+        assert_eq!(
+            (m.component.as_str(), m.version.as_str()),
+            ("classic", "1.0.0")
+        );
+        assert_eq!(m.players, players(2));
+        assert_eq!(m.finished_at_ms, None);
+    }
+
+    // All of them, two a page: the cursor walks on to the oldest.
+    let (page, next) = roster::matches(store, GAME, None, None, 2)
+        .await
+        .expect("lists");
+    assert_eq!(page.len(), 2);
+    let next = next.expect("a second page");
+    assert_eq!(RosterCursor::parse(&next.format()), Some(next.clone()));
+    let (rest, after) = roster::matches(store, GAME, None, Some(&next), 2)
+        .await
+        .expect("lists");
+    let ids: Vec<&str> = rest.iter().map(|m| m.match_id.as_str()).collect();
+    assert_eq!(ids, [first.as_str()]);
+    assert_eq!(after, None);
+
+    assert!(roster::matches(store, GAME, None, None, 0).await.is_err());
+    assert!(
+        roster::matches(store, "another-game", None, None, 10)
+            .await
+            .expect("lists")
+            .0
+            .is_empty()
+    );
+}
+
 conformance!(
+    the_roster_lists_matches_newest_first_by_status_a_page_at_a_time,
     a_whole_match_runs_to_its_finish_and_publishes_match_finished,
     every_outcome_of_an_idempotency_key,
     bad_inputs_are_refused_and_change_nothing,

@@ -123,6 +123,17 @@ async fn two_players_play_a_whole_match_to_rewards_leaderboard_and_history() {
         .await
         .unwrap();
     assert_eq!(first.status(), StatusCode::ACCEPTED);
+    // The queue shows: Ann waits first; Bob, not queued, sees her by name.
+    let lobby = get(&client, format!("{base}/v1/lobby"), &ann.0).await;
+    assert_eq!(lobby["queued"], true);
+    assert_eq!(lobby["queue"]["size"], 1);
+    assert_eq!(lobby["queue"]["position"], 1);
+    let seen = get(&client, format!("{base}/v1/lobby"), &bob.0).await;
+    assert_eq!(seen["queued"], false);
+    assert_eq!(seen["queue"]["position"], Value::Null);
+    assert_eq!(seen["queue"]["next"], json!([ann.1]));
+    assert_eq!(seen["queue"]["min_players"], 2);
+    assert_eq!(seen["names"][&ann.1], "ann");
     let second = client
         .post(format!("{base}/v1/lobby"))
         .bearer_auth(&bob.0)
@@ -140,6 +151,32 @@ async fn two_players_play_a_whole_match_to_rewards_leaderboard_and_history() {
             match_id.as_str()
         );
     }
+
+    // The match names its fighters; the operator lists it as running,
+    // pinned to the version it started on.
+    let view = get(&client, format!("{base}/v1/matches/{match_id}"), &ann.0).await;
+    assert_eq!(
+        view["names"],
+        json!({ (ann.1.as_str()): "ann", (bob.1.as_str()): "bob" })
+    );
+    let listed: Value = client
+        .get(format!(
+            "{base}/admin/v1/games/default/matches?status=running"
+        ))
+        .bearer_auth(Config::default().operator_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let running = &listed["matches"][0];
+    assert_eq!(running["match_id"], match_id.as_str());
+    assert_eq!(running["version"], "1.0.0");
+    assert_eq!(running["status"], "running");
+    assert_eq!(running["players"], json!([ann.1, bob.1]));
+    assert_eq!(listed["names"][&bob.1], "bob");
+    assert_eq!(listed["next_before"], Value::Null);
 
     // Ann's plain action, then a special sealed by a stamp she owns.
     let act = |token: String, key: &'static str, body: Value| {
@@ -269,6 +306,10 @@ async fn two_players_play_a_whole_match_to_rewards_leaderboard_and_history() {
     })
     .await;
     assert_eq!(board["top"][0]["player"], winner);
+    assert_eq!(
+        board["names"],
+        json!({ (ann.1.as_str()): "ann", (bob.1.as_str()): "bob" })
+    );
     let standing = get(
         &client,
         format!("{base}/v1/leaderboard/players/{winner_id}"),

@@ -632,10 +632,24 @@ async fn a_player_queues_leaves_and_queues_again_until_a_rival_fills_the_duel() 
     let (ann, bob) = (api.player("ann").await, api.player("bob").await);
 
     let idle = api.lobby(Method::GET, &ann).await.ok(StatusCode::OK);
-    assert_eq!(idle, json!({ "queued": false, "match_id": null }));
+    let empty_queue = json!({
+        "size": 0, "position": null, "min_players": 2, "max_players": 2,
+        "forms_at_ms": null, "next": [],
+    });
+    assert_eq!(
+        idle,
+        json!({ "queued": false, "match_id": null, "queue": empty_queue, "names": {} })
+    );
     api.lobby(Method::POST, &ann).await.ok(StatusCode::ACCEPTED);
     let waiting = api.lobby(Method::GET, &ann).await.ok(StatusCode::OK);
-    assert_eq!(waiting, json!({ "queued": true, "match_id": null }));
+    let queue = json!({
+        "size": 1, "position": 1, "min_players": 2, "max_players": 2,
+        "forms_at_ms": null, "next": [ann.id],
+    });
+    assert_eq!(
+        waiting,
+        json!({ "queued": true, "match_id": null, "queue": queue, "names": { (ann.id.as_str()): "ann" } })
+    );
     api.lobby(Method::POST, &ann)
         .await
         .problem(StatusCode::CONFLICT, "already-queued");
@@ -648,7 +662,10 @@ async fn a_player_queues_leaves_and_queues_again_until_a_rival_fills_the_duel() 
 
     let match_id = api.start(&[&ann, &bob]).await;
     let fighting = api.lobby(Method::GET, &ann).await.ok(StatusCode::OK);
-    assert_eq!(fighting, json!({ "queued": false, "match_id": match_id }));
+    assert_eq!(
+        fighting,
+        json!({ "queued": false, "match_id": match_id, "queue": empty_queue, "names": {} })
+    );
     let refused = api
         .lobby(Method::POST, &bob)
         .await
@@ -670,6 +687,10 @@ async fn a_player_queues_leaves_and_queues_again_until_a_rival_fills_the_duel() 
         .map(|f| f["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(fighters, BTreeSet::from([ann.id.clone(), bob.id.clone()]));
+    assert_eq!(
+        view["names"],
+        json!({ (ann.id.as_str()): "ann", (bob.id.as_str()): "bob" })
+    );
     assert!(view["finished"].is_null());
 }
 
@@ -1253,7 +1274,7 @@ async fn a_players_finished_duels_show_in_their_history_with_their_rewards() {
         api.get(&ann, "/players/me/matches")
             .await
             .ok(StatusCode::OK),
-        json!({ "matches": [], "next_before": null }),
+        json!({ "matches": [], "next_before": null, "names": {} }),
         "a running match is not history yet"
     );
     api.beat(&ann, &bob, &first).await;
@@ -1357,7 +1378,7 @@ async fn the_leaderboard_shows_its_top_and_each_ranked_players_standing() {
     );
     assert_eq!(
         api.get(&ann, "/leaderboard").await.ok(StatusCode::OK),
-        json!({ "top": [] })
+        json!({ "top": [], "names": {} })
     );
     // What the leaderboard consumer adds for one finished match.
     let add = |p: &Player, score: i64, wins: i64| LeaderboardDelta {

@@ -21,6 +21,8 @@ export function createAdminApi(getToken, getGame) {
     activate: (world, name, version) => data(`${slot(world, name)}/activate`, { method: 'POST', body: { version } }),
     rollback: (world, name) => data(`${slot(world, name)}/rollback`, { method: 'POST' }),
     breakers: () => data('/breakers'),
+    matches: ({ status, limit = 50, before } = {}) =>
+      data(`/matches?${new URLSearchParams(Object.entries({ status, limit, before }).filter(([, v]) => v !== undefined))}`),
     replay: (matchId) => data(`/matches/${enc(matchId)}/replay`),
     deadLetters: (after = 0, limit = 50) => data(`/events/dlq?after=${after}&limit=${limit}`),
     deadLetter: (id) => data(`/events/dlq/${enc(id)}`),

@@ -1,6 +1,7 @@
 // The player API under /v1, one function per route. Every call takes the
 // session token from `session`; mutating economy calls and actions carry a
-// fresh Idempotency-Key (or the caller's, to retry the same intent).
+// fresh Idempotency-Key (or the caller's, to retry the same intent). The
+// player names an answer carries are learned by `names` (./names.js).
 
 import { request, newKey } from './http.js';
 
@@ -11,9 +12,13 @@ function query(params) {
   return pairs.length ? `?${new URLSearchParams(pairs)}` : '';
 }
 
-export function createApi(session) {
+export function createApi(session, names) {
   // A refused session (expired, or signed by another secret) signs out.
   const call = (path, options = {}) => request(`/v1${path}`, { token: session.token, ...options })
+    .then((reply) => {
+      names?.learn(reply.data);
+      return reply;
+    })
     .catch((error) => {
       if (error.status === 401 && session.signedIn) session.clear();
       throw error;

@@ -8,6 +8,7 @@
 //   api.js                 the player API (/v1), one function per route
 //   admin-api.js           the admin API (/admin/v1) and /metrics
 //   session.js             the signed-in player (token, id, name)
+//   names.js               player names learned from answers' `names`
 //   ws.js                  the WebSocket with resume (after, notices_after)
 //   notices.js             the player's notices and their toasts
 //   router.js              hash routes: one view shown, the others kept
@@ -28,7 +29,7 @@
 //   prom.js                Prometheus text format: parse, rates, quantiles
 //   console/console.js     the operator console: token, tabs, refresh loop
 //   console/components.js  components, versions, activate, roll back, upload
-//   console/pins.js        which match runs on which version
+//   console/pins.js        the game's matches and the versions they pin
 //   console/breakers.js    circuit breakers
 //   console/calls.js       per-component call rates, failures, fuel (charts)
 //   console/pipeline.js    consumer lag per group, dead letters (inspect, replay)

@@ -5,6 +5,7 @@
 import { h, fill, announce } from './dom.js';
 import { Session } from './session.js';
 import { createApi } from './api.js';
+import { Names } from './names.js';
 import { LiveSocket } from './ws.js';
 import { Notices } from './notices.js';
 import { Holdings } from './economy/holdings.js';
@@ -29,14 +30,15 @@ const NAV = [
 
 export function startPlayerApp(root) {
   const session = new Session();
-  const api = createApi(session);
+  const names = new Names(session);
+  const api = createApi(session, names);
   const live = new LiveSocket(session);
   const notices = new Notices(live, document.getElementById('toasts'));
   const holdings = new Holdings(api, notices);
   const trades = new Trades(api, notices, holdings);
 
   const ctx = {
-    api, session, live, notices, holdings, trades, currentMatch: null,
+    api, session, names, live, notices, holdings, trades, currentMatch: null,
     go: (name, params) => router.go(name, params),
     openMatch(matchId) {
       ctx.currentMatch = matchId;

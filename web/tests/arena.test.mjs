@@ -72,12 +72,19 @@ async function play(pages, mark) {
   await ann.getByRole('button', { name: 'Find a match' }).click();
   await ann.locator('.queue[data-state="queued"]').getByText('You are in the queue').waitFor();
   await ann.locator('.queue-wait').getByText(/Waiting \d+:\d\d/).waitFor();
+  await ann.locator('.queue[data-size="1"] .queue-place').getByText('#1').waitFor();
+  // Bob's lobby shows the queue before he joins it: one player, Ann, by name.
+  await bob.locator('.queue[data-size="1"] .queue-next li').getByText('ann', { exact: true }).waitFor();
+  await bob.locator('.queue-place').getByText('not queued').waitFor();
   await bob.getByRole('button', { name: 'Find a match' }).click();
   for (const page of [ann, bob]) await page.locator('.fighter.me').waitFor();
   const matchId = await ann.locator('.match-id').getAttribute('data-match-id');
   assert.equal(await bob.locator('.match-id').getAttribute('data-match-id'), matchId);
   await ann.locator('.rules[data-version="1.0.0"]').waitFor();
   await ann.locator('.stamps[data-count="1"]').waitFor();
+  // Each sees the other by name.
+  await ann.locator('.fighters-table tbody th').getByText('bob', { exact: true }).waitFor();
+  await bob.locator('.fighters-table tbody th').getByText('ann', { exact: true }).waitFor();
   assert.deepEqual(await unnamedControls(ann), []);
   assert.deepEqual(await unnamedControls(bob), []);
   assert.ok(await sidewaysOverflow(bob) <= 0, 'the arena fits a 380 px window');
@@ -206,6 +213,8 @@ async function play(pages, mark) {
     await page.goto(`${host.base}/#/leaderboard`);
     await page.locator(`.my-rank[data-rank="${rank}"]`).waitFor({ timeout: 20_000 });
     await page.locator('.board-table tr.me').waitFor();
+    const other = page === ann ? 'bob' : 'ann';
+    await page.locator('.board-table tbody th').getByText(other, { exact: true }).waitFor();
     assert.deepEqual(await unnamedControls(page), []);
     mark(`rank ${rank} shown`);
   }

@@ -104,10 +104,12 @@ async function swap(pages, mark) {
   await con.locator('.slot[data-name="classic"][data-active="1.1.0"]').waitFor();
 
   mark('pins');
-  // The pin listing shows match A still on 1.0.0, and so does the arena.
-  await con.getByLabel('Match id').fill(matchA);
-  await con.getByRole('button', { name: 'Look up' }).click();
-  await con.locator(`.pins tr[data-match-id="${matchA}"][data-version="1.0.0"][data-state="running"]`).waitFor();
+  // The console lists match A, running and still pinned to 1.0.0, with its
+  // players by name, and counts it under 1.0.0; so does the arena.
+  const rowA = con.locator(`.pins tr[data-match-id="${matchA}"][data-version="1.0.0"][data-state="running"]`);
+  await rowA.waitFor();
+  await rowA.getByText(/ann.*bob|bob.*ann/).waitFor();
+  await con.locator('.pin-counts li[data-version="1.0.0"][data-running="1"]').waitFor();
   assert.equal(await ann.locator('.rules').getAttribute('data-version'), '1.0.0');
 
   mark('match A knockout');
@@ -127,10 +129,14 @@ async function swap(pages, mark) {
     await page.locator('.rules[data-version="1.1.0"]').waitFor();
     await page.locator('.rules .badge.new-rules').getByText('critical hits').waitFor();
   }
-  await con.getByLabel('Match id').fill(matchB);
-  await con.getByRole('button', { name: 'Look up' }).click();
   await con.locator(`.pins tr[data-match-id="${matchB}"][data-version="1.1.0"][data-state="running"]`).waitFor();
-  await con.locator(`.pins tr[data-match-id="${matchA}"][data-version="1.0.0"]`).waitFor();
+  await con.locator(`.pins tr[data-match-id="${matchA}"][data-version="1.0.0"][data-state="finished"]`).waitFor();
+  await con.locator('.pin-counts li[data-version="1.1.0"][data-running="1"]').waitFor();
+  // A match can also be looked up by id: its log replayed on its pin.
+  await con.getByLabel('Match id').fill(matchA);
+  await con.getByRole('button', { name: 'Look up' }).click();
+  await con.waitForFunction(() => document.querySelector('.pin-form input[name="match_id"]').value === '');
+  assert.equal((await con.locator('.pins-panel > .error').textContent()).trim(), '', 'the lookup was refused');
 
   await walkToRival(ann);
   await screenshot(ann, 'arena-v2');

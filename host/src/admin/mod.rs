@@ -5,7 +5,8 @@
 //! - [`events`]: the event bus: dead letters (list, inspect, replay) and
 //!   consumer groups (offsets, lag, reset);
 //! - [`grants`]: currency, items and stamps given to a player;
-//! - [`matches`]: a match replayed from its log; the leaderboard rebuilt;
+//! - [`matches`]: the game's matches with their pinned versions; a match
+//!   replayed from its log; the leaderboard rebuilt;
 //! - [`sagas`]: saga counts, one saga's log, the saga breakers.
 
 pub mod components;

@@ -7,6 +7,8 @@
 //!   [`MAX_TOP`] standings ([`DEFAULT_TOP`] by default);
 //! - `GET /leaderboard/players/{player_id}`: one player's [`Standing`], 404
 //!   `not-ranked` until a finished match of theirs is applied.
+//!
+//! Both carry the players' `names` ([`Named`]).
 
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::gateway::Player;
+use crate::gateway::names::Named;
 use crate::leaderboard::{self, LeaderboardError, MAX_TOP, Standing};
 use crate::problem::{ApiPath, ApiQuery, Param, Problem, page_limit};
 use crate::server::AppState;
@@ -46,19 +49,39 @@ async fn top(
     State(state): State<Arc<AppState>>,
     player: Player,
     ApiQuery(query): ApiQuery<TopQuery>,
-) -> Result<Json<TopAnswer>, Problem> {
+) -> Result<Json<Named<TopAnswer>>, Problem> {
     let limit = page_limit(query.limit, DEFAULT_TOP, MAX_TOP)?;
     let top = leaderboard::top(&state.store, &player.game, limit).await?;
-    Ok(Json(TopAnswer { top }))
+    let names = state
+        .names
+        .of(
+            &state.store,
+            &player.game,
+            top.iter().map(|s| s.player.as_str()),
+        )
+        .await?;
+    Ok(Json(Named {
+        body: TopAnswer { top },
+        names,
+    }))
 }
 
 async fn standing(
     State(state): State<Arc<AppState>>,
     player: Player,
     ApiPath(player_id): ApiPath<Param>,
-) -> Result<Json<Standing>, Problem> {
+) -> Result<Json<Named<Standing>>, Problem> {
     match leaderboard::standing(&state.store, &player.game, &player_id).await? {
-        Some(standing) => Ok(Json(standing)),
+        Some(standing) => {
+            let names = state
+                .names
+                .of(&state.store, &player.game, [standing.player.as_str()])
+                .await?;
+            Ok(Json(Named {
+                body: standing,
+                names,
+            }))
+        }
         None => Err(Problem::new(
             StatusCode::NOT_FOUND,
             "not-ranked",

@@ -63,6 +63,16 @@ pub struct MatchView {
 }
 
 impl MatchView {
+    /// The players it mentions: its fighters and those it placed.
+    pub fn players(&self) -> impl Iterator<Item = &str> {
+        let placed = self.finished.iter().flat_map(|r| r.placings.iter());
+        self.state
+            .fighters
+            .iter()
+            .map(|f| f.id.as_str())
+            .chain(placed.map(|p| p.player.as_str()))
+    }
+
     pub fn of(live: &Live) -> Self {
         Self {
             match_id: live.record.match_id.clone(),

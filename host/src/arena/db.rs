@@ -192,6 +192,40 @@ macro_rules! arena_sql {
                 .map_err(StoreError::from)?)
         }
 
+        /// The members of `match_ids`, per match, in setup order.
+        pub(crate) async fn members_of(
+            pool: &sqlx::Pool<$Db>,
+            game: &str,
+            match_ids: &[&str],
+        ) -> Result<std::collections::BTreeMap<String, Vec<String>>, ArenaError> {
+            let mut by_match = std::collections::BTreeMap::<String, Vec<String>>::new();
+            if match_ids.is_empty() {
+                return Ok(by_match);
+            }
+            let mut q = sqlx::QueryBuilder::<$Db>::new(
+                "SELECT match_id, player FROM match_members WHERE game = ",
+            );
+            q.push_bind(game);
+            q.push(" AND match_id IN (");
+            let mut list = q.separated(", ");
+            for id in match_ids {
+                list.push_bind(*id);
+            }
+            q.push(") ORDER BY match_id, slot");
+            let members = q
+                .build()
+                .persistent(false)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::from)?;
+            for r in &members {
+                let match_id: String = r.try_get("match_id").map_err(StoreError::from)?;
+                let member: String = r.try_get("player").map_err(StoreError::from)?;
+                by_match.entry(match_id).or_default().push(member);
+            }
+            Ok(by_match)
+        }
+
         pub(crate) async fn mark_finished(
             pool: &sqlx::Pool<$Db>,
             game: &str,

@@ -157,7 +157,7 @@ fn past_match(row: FinishedRow, player: &str) -> Result<PastMatch, ArenaError> {
 
 /// The history's SQL for one database.
 macro_rules! history_sql {
-    ($Db:ty) => {
+    ($Db:ty, $m:ident) => {
         use sqlx::Row as _;
 
         use super::{FinishedRow, HistoryCursor};
@@ -209,28 +209,8 @@ macro_rules! history_sql {
             if found.is_empty() {
                 return Ok(found);
             }
-            let mut q = sqlx::QueryBuilder::<$Db>::new(
-                "SELECT match_id, player FROM match_members WHERE game = ",
-            );
-            q.push_bind(game);
-            q.push(" AND match_id IN (");
-            let mut list = q.separated(", ");
-            for f in &found {
-                list.push_bind(f.match_id.as_str());
-            }
-            q.push(") ORDER BY match_id, slot");
-            let members = q
-                .build()
-                .persistent(false)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::from)?;
-            let mut by_match = std::collections::BTreeMap::<String, Vec<String>>::new();
-            for r in &members {
-                let match_id: String = r.try_get("match_id").map_err(StoreError::from)?;
-                let member: String = r.try_get("player").map_err(StoreError::from)?;
-                by_match.entry(match_id).or_default().push(member);
-            }
+            let ids: Vec<&str> = found.iter().map(|f| f.match_id.as_str()).collect();
+            let mut by_match = crate::arena::db::$m::members_of(pool, game, &ids).await?;
             for f in &mut found {
                 f.players = by_match.remove(&f.match_id).unwrap_or_default();
             }
@@ -240,9 +220,9 @@ macro_rules! history_sql {
 }
 
 mod sqlite_sql {
-    history_sql!(sqlx::Sqlite);
+    history_sql!(sqlx::Sqlite, sqlite_sql);
 }
 
 mod postgres_sql {
-    history_sql!(sqlx::Postgres);
+    history_sql!(sqlx::Postgres, postgres_sql);
 }

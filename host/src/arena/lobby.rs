@@ -8,7 +8,27 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
+use serde::Serialize;
+
 use super::error::ArenaError;
+
+/// A game's queue as one of its players sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueView {
+    /// Players waiting.
+    pub size: usize,
+    /// The player's place in it (1 goes first), if they wait.
+    pub position: Option<usize>,
+    /// A match starts with this many once the wait runs out, and at once
+    /// with `max_players`.
+    pub min_players: usize,
+    pub max_players: usize,
+    /// When the wait runs out (Unix ms), once the queue holds the minimum.
+    pub forms_at_ms: Option<i64>,
+    /// The first players waiting (as many as one match takes), in the
+    /// order they joined.
+    pub next: Vec<String>,
+}
 
 /// One game's queue.
 #[derive(Debug, Default)]
@@ -90,6 +110,26 @@ impl Lobby {
         self.queues.get(game).map_or(0, |q| q.waiting.len())
     }
 
+    /// `game`'s queue as `player` sees it.
+    pub fn view(&self, game: &str, player: &str) -> QueueView {
+        let queue = self.queues.get(game);
+        let waiting = queue.map(|q| &q.waiting);
+        QueueView {
+            size: waiting.map_or(0, VecDeque::len),
+            position: waiting
+                .and_then(|w| w.iter().position(|p| p == player))
+                .map(|at| at + 1),
+            min_players: self.min_players,
+            max_players: self.max_players,
+            forms_at_ms: queue
+                .and_then(|q| q.min_reached_at_ms)
+                .map(|at| at.saturating_add(self.wait_ms)),
+            next: waiting.map_or_else(Vec::new, |w| {
+                w.iter().take(self.max_players).cloned().collect()
+            }),
+        }
+    }
+
     /// The matches due at `now_ms`, as (game, players in join order), taken
     /// out of their queues.
     pub fn form(&mut self, now_ms: i64) -> Vec<(String, Vec<String>)> {
@@ -138,6 +178,32 @@ mod tests {
 
     fn lobby() -> Lobby {
         Lobby::new(2, 6, 5_000, 100)
+    }
+
+    #[test]
+    fn the_queue_shows_its_size_the_players_place_and_when_it_forms() {
+        let mut l = lobby();
+        assert_eq!(l.view("g", "ann").size, 0);
+        l.join("g", "ann", 100).expect("joins");
+        let alone = l.view("g", "ann");
+        assert_eq!(
+            (alone.size, alone.position, alone.forms_at_ms),
+            (1, Some(1), None)
+        );
+        l.join("g", "bob", 200).expect("joins");
+        let bob = l.view("g", "bob");
+        assert_eq!(bob.size, 2);
+        assert_eq!(bob.position, Some(2));
+        assert_eq!(bob.forms_at_ms, Some(5_200));
+        assert_eq!(bob.next, ["ann", "bob"]);
+        assert_eq!((bob.min_players, bob.max_players), (2, 6));
+        assert_eq!(l.view("g", "cid").position, None);
+        l.leave("g", "ann").expect("leaves");
+        let left = l.view("g", "bob");
+        assert_eq!(
+            (left.size, left.position, left.forms_at_ms),
+            (1, Some(1), None)
+        );
     }
 
     #[test]

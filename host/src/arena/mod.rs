@@ -15,6 +15,8 @@
 //! - [`combat`]: the pinned combat component's calls, seeded from the log;
 //! - [`replay`]: rebuilding a match from its log;
 //! - [`history`]: a player's finished matches, newest first, keyset pages;
+//! - [`roster`]: a game's matches for operators, running or finished,
+//!   each with its pinned version;
 //! - [`seal`]: an action's id, and the stamp that seals it;
 //! - [`feed`]: a match's committed entries as clients stream them, live
 //!   and from the log;
@@ -41,6 +43,7 @@ pub mod lobby;
 pub mod problems;
 pub mod record;
 pub mod replay;
+pub mod roster;
 pub mod routes;
 pub mod seal;
 pub mod service;

@@ -4,7 +4,8 @@
 //! - `POST /lobby`: join the queue: 202 `{"status":"queued"}`, or 201
 //!   `{"status":"matched","match_id"}` when the join filled a match;
 //!   `DELETE /lobby`: leave it (204; 404 `not-queued`); `GET /lobby`:
-//!   `{"queued", "match_id"}`;
+//!   `{"queued", "match_id", "queue"}`, the queue as the player sees it
+//!   ([`QueueView`]: its size, their place, when it forms, who is next);
 //! - `GET /matches/{match_id}`: the match as it stands ([`super::MatchView`]), for
 //!   any signed-in player (spectators too);
 //! - `GET /matches/{match_id}/feed?after=&limit=`: its committed log entries after
@@ -15,6 +16,8 @@
 //! - `GET /players/me/matches?before=&limit=`: the player's finished
 //!   matches, newest first ([`super::history`]), each with what it granted
 //!   them ([`rewards_of`]).
+//!
+//! Answers that mention players carry their `names` ([`Named`]).
 //!
 //! The route templates name the match `{match_id}`: `/metrics` labels
 //! requests by template, and the dashboards select the action route by it.
@@ -33,10 +36,12 @@ use serde::{Deserialize, Serialize};
 use super::actor::MatchView;
 use super::feed::FeedItem;
 use super::history::{self, HistoryCursor, PastMatch, RewardLine};
+use super::lobby::QueueView;
 use super::record::{ActionOutcome, Submission};
 use super::service::Joined;
 use crate::economy::{items, rewards, wallet};
 use crate::gateway::idempotency_key::{IDEMPOTENCY_REPLAYED, IdempotencyKey};
+use crate::gateway::names::Named;
 use crate::gateway::{ApiJson, Player, correlation};
 use crate::problem::{ApiPath, ApiQuery, Param, Problem, non_negative, page_limit};
 use crate::runtime::bindings::types::{Ability, ActionKind, Direction};
@@ -76,6 +81,8 @@ struct LobbyView {
     queued: bool,
     /// The running match the player fights in, if any.
     match_id: Option<String>,
+    /// The game's queue on the host that answers.
+    queue: QueueView,
 }
 
 async fn join(State(state): State<Arc<AppState>>, player: Player) -> Result<Response, Problem> {
@@ -92,11 +99,25 @@ async fn leave(State(state): State<Arc<AppState>>, player: Player) -> Result<Sta
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn lobby(State(state): State<Arc<AppState>>, player: Player) -> Json<LobbyView> {
-    Json(LobbyView {
-        queued: state.arena.is_queued(&player.game, &player.id),
+async fn lobby(
+    State(state): State<Arc<AppState>>,
+    player: Player,
+) -> Result<Json<Named<LobbyView>>, Problem> {
+    let queue = state.arena.queue(&player.game, &player.id);
+    let names = state
+        .names
+        .of(
+            &state.store,
+            &player.game,
+            queue.next.iter().map(String::as_str),
+        )
+        .await?;
+    let body = LobbyView {
+        queued: queue.position.is_some(),
         match_id: state.arena.match_of(&player.game, &player.id),
-    })
+        queue,
+    };
+    Ok(Json(Named { body, names }))
 }
 
 // ---- matches ----
@@ -105,9 +126,14 @@ async fn view(
     State(state): State<Arc<AppState>>,
     player: Player,
     ApiPath(match_id): ApiPath<Param>,
-) -> Result<Json<MatchView>, Problem> {
+) -> Result<Json<Named<MatchView>>, Problem> {
     correlation::note_match(match_id.as_str());
-    Ok(Json(state.arena.view(&player.game, &match_id).await?))
+    let view = state.arena.view(&player.game, &match_id).await?;
+    let names = state
+        .names
+        .of(&state.store, &player.game, view.players())
+        .await?;
+    Ok(Json(Named { body: view, names }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -285,7 +311,7 @@ async fn my_matches(
     State(state): State<Arc<AppState>>,
     player: Player,
     ApiQuery(query): ApiQuery<HistoryQuery>,
-) -> Result<Json<HistoryAnswer>, Problem> {
+) -> Result<Json<Named<HistoryAnswer>>, Problem> {
     let limit = page_limit(query.limit, DEFAULT_HISTORY_PAGE, history::MAX_HISTORY_PAGE)?;
     let before = query.before.as_deref().map(parse_cursor).transpose()?;
     let page = history::history(
@@ -300,10 +326,21 @@ async fn my_matches(
     for m in &mut matches {
         m.rewards = rewards_of(&state, &player, &m.match_id).await?;
     }
-    Ok(Json(HistoryAnswer {
+    let names = state
+        .names
+        .of(
+            &state.store,
+            &player.game,
+            matches
+                .iter()
+                .flat_map(|m| m.players.iter().map(String::as_str)),
+        )
+        .await?;
+    let body = HistoryAnswer {
         matches,
         next_before: page.next.as_ref().map(format_cursor),
-    }))
+    };
+    Ok(Json(Named { body, names }))
 }
 
 /// A history cursor as the API passes it: `<finished_at_ms>:<match_id>`

@@ -30,7 +30,7 @@ use super::db;
 use super::error::ArenaError;
 use super::feed::{self, FeedItem, FeedSender};
 use super::live::Live;
-use super::lobby::Lobby;
+use super::lobby::{Lobby, QueueView};
 use super::record::{MatchRecord, MatchStatus, lease_name};
 use super::replay;
 use crate::bus::ownership::SoleLease;
@@ -199,6 +199,11 @@ impl Arena {
     /// True if `player` waits in `game`'s queue.
     pub fn is_queued(&self, game: &str, player: &str) -> bool {
         self.lobby.lock().is_queued(game, player)
+    }
+
+    /// `game`'s queue on this host as `player` sees it.
+    pub fn queue(&self, game: &str, player: &str) -> QueueView {
+        self.lobby.lock().view(game, player)
     }
 
     /// Starts every match due now (a full queue, or a wait that ran out);

@@ -118,6 +118,22 @@ pub async fn by_id(
     .await)
 }
 
+/// The names of those of `ids` that are players of `game`, as (id, name);
+/// ids of no player are left out.
+pub async fn names_of(
+    store: &Store,
+    game: &str,
+    ids: &[&str],
+) -> Result<Vec<(String, String)>, AccountError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_db!(store, AccountError::NoPool, |pool, m| m::names_of(
+        pool, game, ids
+    )
+    .await)
+}
+
 /// The accounts' SQL for one database.
 macro_rules! accounts_sql {
     ($Db:ty) => {
@@ -184,6 +200,26 @@ macro_rules! accounts_sql {
                 .fetch_optional(db)
                 .await?;
             row.as_ref().map(record).transpose()
+        }
+
+        pub(crate) async fn names_of(
+            db: &sqlx::Pool<$Db>,
+            game: &str,
+            ids: &[&str],
+        ) -> Result<Vec<(String, String)>, AccountError> {
+            let mut q =
+                sqlx::QueryBuilder::<$Db>::new("SELECT id, name FROM players WHERE game = ");
+            q.push_bind(game);
+            q.push(" AND id IN (");
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            let rows = q.build().persistent(false).fetch_all(db).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+                .collect()
         }
     };
 }

@@ -14,6 +14,7 @@
 //! - [`routes`]: register, sign in, `me`; [`json`]: JSON bodies whose
 //!   refusals are problem+json ([`ApiJson`]);
 //! - [`idempotency_key`]: the `Idempotency-Key` header of mutating calls;
+//! - [`names`]: player names beside the ids in answers ([`names::Named`]);
 //! - [`config`]: the `[gateway]` knobs.
 //!
 //! A request to `/v1`: [`correlation::correlate`] -> [`rate_limit::limit`]
@@ -28,6 +29,7 @@ pub mod config;
 pub mod correlation;
 pub mod idempotency_key;
 pub mod json;
+pub mod names;
 pub mod passwords;
 pub mod rate_limit;
 pub mod routes;

@@ -15,6 +15,10 @@
 //!   `POST /offers/{id}/accept`: the offer's saga, answered as a trade;
 //!   `POST /offers/{id}/decline`; `DELETE /offers/{id}` (cancel);
 //! - `GET /crafting/recipes`; `POST /crafts` `{recipe}`: 201 craft.
+//!
+//! The reads of listings, trades and offers carry the players' `names`
+//! ([`Named`]); a command's answer is stored and replayed as it was, so it
+//! names players by id only.
 
 use std::sync::Arc;
 
@@ -34,6 +38,7 @@ use super::views::TradeView;
 use super::{Caller, MarketError};
 use crate::gateway::correlation::CorrelationId;
 use crate::gateway::idempotency_key::IdempotencyKey;
+use crate::gateway::names::Named;
 use crate::gateway::{ApiJson, Player};
 use crate::problem::{ApiPath, ApiQuery, Param, Problem, page_limit};
 use crate::server::AppState;
@@ -122,7 +127,7 @@ async fn browse(
     State(state): State<Arc<AppState>>,
     player: Player,
     ApiQuery(q): ApiQuery<BrowseQuery>,
-) -> Result<Json<ListingPage>, Problem> {
+) -> Result<Json<Named<ListingPage>>, Problem> {
     let sort = match q.sort.as_deref() {
         None => Sort::default(),
         Some(text) => Sort::parse(text).ok_or_else(|| {
@@ -167,7 +172,18 @@ async fn browse(
                 .map(|l| format!("{}:{}", sort.key_of(l), l.id))
         })
         .flatten();
-    Ok(Json(ListingPage { listings, next }))
+    let names = state
+        .names
+        .of(
+            &state.store,
+            &player.game,
+            listings.iter().map(|l| l.seller.as_str()),
+        )
+        .await?;
+    Ok(Json(Named {
+        body: ListingPage { listings, next },
+        names,
+    }))
 }
 
 fn parse_cursor(text: &str) -> Result<(i64, String), Problem> {
@@ -184,17 +200,22 @@ async fn listing(
     State(state): State<Arc<AppState>>,
     player: Player,
     ApiPath(id): ApiPath<Param>,
-) -> Result<Json<Listing>, Problem> {
+) -> Result<Json<Named<Listing>>, Problem> {
     let found = listings::get(&state.store, &player.game, id.as_str())
         .await
         .map_err(MarketError::from)?;
-    found.map(Json).ok_or_else(|| {
-        MarketError::Unknown {
-            what: "listing",
-            id: id.to_string(),
-        }
-        .into()
-    })
+    let listing = found.ok_or_else(|| MarketError::Unknown {
+        what: "listing",
+        id: id.to_string(),
+    })?;
+    let names = state
+        .names
+        .of(&state.store, &player.game, [listing.seller.as_str()])
+        .await?;
+    Ok(Json(Named {
+        body: listing,
+        names,
+    }))
 }
 
 async fn list(
@@ -280,7 +301,7 @@ async fn trades(
     player: Player,
     Extension(corr): Extension<CorrelationId>,
     ApiQuery(q): ApiQuery<TradesQuery>,
-) -> Result<Json<TradePage>, Problem> {
+) -> Result<Json<Named<TradePage>>, Problem> {
     let limit = page_limit(q.limit, DEFAULT_LISTING_PAGE, MAX_LISTING_PAGE)?;
     let before = q.before.as_deref().map(parse_cursor).transpose()?;
     let trades = state
@@ -294,9 +315,22 @@ async fn trades(
                 .map(|t| format!("{}:{}", t.created_at_ms, t.id))
         })
         .flatten();
-    Ok(Json(TradePage {
-        trades,
-        next_before,
+    let names = state
+        .names
+        .of(
+            &state.store,
+            &player.game,
+            trades
+                .iter()
+                .flat_map(|t| [t.initiator.as_str(), t.counterparty.as_str()]),
+        )
+        .await?;
+    Ok(Json(Named {
+        body: TradePage {
+            trades,
+            next_before,
+        },
+        names,
     }))
 }
 
@@ -339,11 +373,22 @@ struct OfferList {
 async fn my_offers(
     State(state): State<Arc<AppState>>,
     player: Player,
-) -> Result<Json<OfferList>, Problem> {
+) -> Result<Json<Named<OfferList>>, Problem> {
     let offers = offers::of_player(&state.store, &player.game, &player.id, MAX_LISTING_PAGE)
         .await
         .map_err(MarketError::from)?;
-    Ok(Json(OfferList { offers }))
+    let names = state
+        .names
+        .of(
+            &state.store,
+            &player.game,
+            offers.iter().flat_map(|o| [o.from.as_str(), o.to.as_str()]),
+        )
+        .await?;
+    Ok(Json(Named {
+        body: OfferList { offers },
+        names,
+    }))
 }
 
 async fn accept(

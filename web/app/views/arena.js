@@ -4,7 +4,7 @@
 // the player's actions go through `arena/actions.js`. When the match ends the
 // results view takes over.
 
-import { h, fill, announce, clock, shortId } from '../dom.js';
+import { h, fill, announce, clock } from '../dom.js';
 import { MatchModel } from '../arena/model.js';
 import { Board } from '../arena/board.js';
 import { animate } from '../arena/effects.js';
@@ -37,7 +37,7 @@ export function arenaView(ctx) {
   let gapTimer = null;
   let timeMark = { now: 0, at: performance.now() };
 
-  const label = (id) => (id === session.playerId ? `You (${session.name})` : `Rival ${shortId(id)}`);
+  const label = (id) => ctx.names.label(id);
 
   const title = h('h2', { id: 'arena-title', tabindex: '-1' }, 'Arena');
   const rules = h('p', { class: 'rules' });

@@ -3,7 +3,7 @@
 // again every few seconds while shown. The player's standing is read on its
 // own only when the top is full and does not hold them.
 
-import { h, fill, amount, shortId } from '../dom.js';
+import { h, fill, amount } from '../dom.js';
 
 const TOP = 100;
 const REFRESH_MS = 3000;
@@ -24,7 +24,7 @@ export function leaderboardView(ctx) {
       body),
     error);
 
-  const label = (id) => (id === session.playerId ? `You (${session.name})` : shortId(id));
+  const label = (id) => ctx.names.label(id);
 
   async function load() {
     fill(error);

@@ -105,7 +105,7 @@ export function marketView(ctx) {
     return h('tr', { class: mine ? 'mine' : '', dataset: { listingId: l.id, itemId: l.item_id, type: l.item_type, price: l.price } },
       h('th', { scope: 'row' }, l.item_type, h('br'), h('small', {}, h('code', {}, l.item_id))),
       h('td', { class: 'num' }, `${amount(l.price)} ${l.currency}`),
-      h('td', {}, mine ? 'you' : shortId(l.seller)),
+      h('td', {}, mine ? 'you' : ctx.names.of(l.seller)),
       h('td', {}, l.state), h('td', {}, when(l.created_at_ms)), h('td', {}, action));
   }
 

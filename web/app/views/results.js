@@ -3,7 +3,7 @@
 // rewards consumer books it, or from the match history if the notice was
 // missed. Then: play again, or look at the wallet, inventory, leaderboard.
 
-import { h, fill, amount, announce, shortId } from '../dom.js';
+import { h, fill, amount, announce } from '../dom.js';
 import { rulesOf } from '../arena/rules.js';
 
 /** How often the history is read while the rewards are pending, and how long. */
@@ -62,7 +62,7 @@ export function resultsView(ctx) {
   });
 
   function label(id) {
-    return id === session.playerId ? `You (${session.name})` : `Rival ${shortId(id)}`;
+    return ctx.names.label(id);
   }
 
   function show(model) {

@@ -103,7 +103,7 @@ export function tradesView(ctx) {
       actions.push(h('button', { type: 'button', onclick: (e) => busy(e.currentTarget, () => respond(o, 'cancel')) }, 'Cancel'));
     }
     return h('li', { class: `offer ${o.state}`, dataset: { offerId: o.id, state: o.state } },
-      h('strong', {}, incoming ? `From ${shortId(o.from)}` : `To ${shortId(o.to)}`), ': ',
+      h('strong', {}, incoming ? `From ${ctx.names.of(o.from)}` : `To ${ctx.names.of(o.to)}`), ': ',
       `gives ${describeSide(o.give)} for ${describeSide(o.want)} `, h('span', { class: 'badge' }, o.state), ' ', ...actions);
   }
 
