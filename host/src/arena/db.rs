@@ -13,9 +13,30 @@ use crate::runtime::bindings::types::MatchResult;
 use crate::store::{MatchActionRow, Store, StoreError, on_db};
 
 /// The error of a backend without a SQL database for the arena's tables.
-fn no_pool() -> ArenaError {
+pub(crate) fn no_pool() -> ArenaError {
     StoreError::invalid("arena store", "this backend has no SQL pool").into()
 }
+
+/// A match's row as lists read it (not its seed or config), with its
+/// members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchRow {
+    pub match_id: String,
+    pub component: String,
+    pub version: String,
+    /// `running` or `finished`.
+    pub status: String,
+    pub started_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    /// The result as stored (JSON), once finished.
+    pub result: Option<String>,
+    /// The fighters, in setup order.
+    pub players: Vec<String>,
+}
+
+/// The columns of `matches`, aliased `m`, a [`MatchRow`] is read from.
+pub const MATCH_ROW_COLUMNS: &str =
+    "m.match_id, m.component, m.version, m.status, m.started_at_ms, m.finished_at_ms, m.result";
 
 /// Entries read per query when a log is replayed.
 pub const LOG_PAGE_ROWS: u32 = 1_000;
@@ -93,10 +114,12 @@ macro_rules! arena_sql {
         use sqlx::Row as _;
 
         use crate::arena::error::ArenaError;
+        use super::MatchRow;
         use crate::arena::record::{MatchRecord, MatchStatus};
+        use crate::store::in_list::push_in;
         use crate::store::{MatchActionRow, StoreError};
 
-        type DbRow = <$Db as sqlx::Database>::Row;
+        pub(crate) type DbRow = <$Db as sqlx::Database>::Row;
 
         pub(crate) async fn insert_match(
             pool: &sqlx::Pool<$Db>,
@@ -192,38 +215,55 @@ macro_rules! arena_sql {
                 .map_err(StoreError::from)?)
         }
 
-        /// The members of `match_ids`, per match, in setup order.
-        pub(crate) async fn members_of(
+        /// `rows` (selecting [`super::MATCH_ROW_COLUMNS`]) as match rows,
+        /// each with its members.
+        pub(crate) async fn with_members(
             pool: &sqlx::Pool<$Db>,
             game: &str,
-            match_ids: &[&str],
-        ) -> Result<std::collections::BTreeMap<String, Vec<String>>, ArenaError> {
-            let mut by_match = std::collections::BTreeMap::<String, Vec<String>>::new();
-            if match_ids.is_empty() {
-                return Ok(by_match);
+            rows: &[DbRow],
+        ) -> Result<Vec<MatchRow>, ArenaError> {
+            let mut found = rows
+                .iter()
+                .map(|r| {
+                    Ok(MatchRow {
+                        match_id: r.try_get("match_id")?,
+                        component: r.try_get("component")?,
+                        version: r.try_get("version")?,
+                        status: r.try_get("status")?,
+                        started_at_ms: r.try_get("started_at_ms")?,
+                        finished_at_ms: r.try_get("finished_at_ms")?,
+                        result: r.try_get("result")?,
+                        players: Vec::new(),
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(StoreError::from)?;
+            if found.is_empty() {
+                return Ok(found);
             }
             let mut q = sqlx::QueryBuilder::<$Db>::new(
                 "SELECT match_id, player FROM match_members WHERE game = ",
             );
             q.push_bind(game);
-            q.push(" AND match_id IN (");
-            let mut list = q.separated(", ");
-            for id in match_ids {
-                list.push_bind(*id);
-            }
-            q.push(") ORDER BY match_id, slot");
+            q.push(" AND match_id");
+            push_in(&mut q, found.iter().map(|f| f.match_id.as_str()));
+            q.push(" ORDER BY match_id, slot");
             let members = q
                 .build()
                 .persistent(false)
                 .fetch_all(pool)
                 .await
                 .map_err(StoreError::from)?;
+            let mut by_match = std::collections::BTreeMap::<String, Vec<String>>::new();
             for r in &members {
                 let match_id: String = r.try_get("match_id").map_err(StoreError::from)?;
                 let member: String = r.try_get("player").map_err(StoreError::from)?;
                 by_match.entry(match_id).or_default().push(member);
             }
-            Ok(by_match)
+            for f in &mut found {
+                f.players = by_match.remove(&f.match_id).unwrap_or_default();
+            }
+            Ok(found)
         }
 
         pub(crate) async fn mark_finished(

@@ -14,9 +14,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::db::MatchRow;
 use super::error::ArenaError;
 use crate::runtime::bindings::types::MatchResult;
-use crate::store::{Store, StoreError, on_db};
+use crate::store::{Store, on_db};
 
 /// Most matches one page holds.
 pub const MAX_HISTORY_PAGE: u32 = 100;
@@ -71,17 +72,6 @@ pub struct HistoryPage {
     pub next: Option<HistoryCursor>,
 }
 
-/// A finished match's row and members, as read.
-struct FinishedRow {
-    match_id: String,
-    component: String,
-    version: String,
-    started_at_ms: i64,
-    finished_at_ms: Option<i64>,
-    result: Option<String>,
-    players: Vec<String>,
-}
-
 /// Up to `limit` (1 to [`MAX_HISTORY_PAGE`]) finished matches of `player`
 /// in `game`, newest first, before `before` (from the newest if `None`).
 pub async fn history(
@@ -97,9 +87,8 @@ pub async fn history(
             format!("a page holds 1 to {MAX_HISTORY_PAGE} matches; got {limit}"),
         ));
     }
-    let no_pool = || StoreError::invalid("arena store", "this backend has no SQL pool").into();
     // One more than asked tells whether another page follows.
-    let mut rows = on_db!(store, no_pool(), |pool, m| m::finished_of(
+    let mut rows = on_db!(store, super::db::no_pool(), |pool, m| m::finished_of(
         pool,
         game,
         player,
@@ -125,7 +114,7 @@ pub async fn history(
 }
 
 /// `row` as `player` sees it.
-fn past_match(row: FinishedRow, player: &str) -> Result<PastMatch, ArenaError> {
+fn past_match(row: MatchRow, player: &str) -> Result<PastMatch, ArenaError> {
     let corrupt = |why: String| ArenaError::CorruptLog {
         match_id: row.match_id.clone(),
         why,
@@ -158,9 +147,8 @@ fn past_match(row: FinishedRow, player: &str) -> Result<PastMatch, ArenaError> {
 /// The history's SQL for one database.
 macro_rules! history_sql {
     ($Db:ty, $m:ident) => {
-        use sqlx::Row as _;
-
-        use super::{FinishedRow, HistoryCursor};
+        use super::HistoryCursor;
+        use crate::arena::db::{MATCH_ROW_COLUMNS, MatchRow};
         use crate::arena::error::ArenaError;
         use crate::store::StoreError;
 
@@ -172,49 +160,26 @@ macro_rules! history_sql {
             player: &str,
             before: Option<&HistoryCursor>,
             limit: u32,
-        ) -> Result<Vec<FinishedRow>, ArenaError> {
-            let rows = sqlx::query::<$Db>(
-                "SELECT m.match_id, m.component, m.version, m.started_at_ms, m.finished_at_ms, \
-                        m.result \
+        ) -> Result<Vec<MatchRow>, ArenaError> {
+            let sql = format!(
+                "SELECT {MATCH_ROW_COLUMNS} \
                  FROM match_members mm \
                  JOIN matches m ON m.game = mm.game AND m.match_id = mm.match_id \
                  WHERE mm.game = $1 AND mm.player = $2 AND m.status = 'finished' \
                    AND ($3 IS NULL OR m.finished_at_ms < $3 \
                         OR (m.finished_at_ms = $3 AND m.match_id < $4)) \
-                 ORDER BY m.finished_at_ms DESC, m.match_id DESC LIMIT $5",
-            )
-            .bind(game)
-            .bind(player)
-            .bind(before.map(|c| c.finished_at_ms))
-            .bind(before.map(|c| c.match_id.as_str()))
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::from)?;
-            let mut found = rows
-                .iter()
-                .map(|r| {
-                    Ok(FinishedRow {
-                        match_id: r.try_get("match_id")?,
-                        component: r.try_get("component")?,
-                        version: r.try_get("version")?,
-                        started_at_ms: r.try_get("started_at_ms")?,
-                        finished_at_ms: r.try_get("finished_at_ms")?,
-                        result: r.try_get("result")?,
-                        players: Vec::new(),
-                    })
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()
+                 ORDER BY m.finished_at_ms DESC, m.match_id DESC LIMIT $5"
+            );
+            let rows = sqlx::query::<$Db>(sqlx::AssertSqlSafe(sql))
+                .bind(game)
+                .bind(player)
+                .bind(before.map(|c| c.finished_at_ms))
+                .bind(before.map(|c| c.match_id.as_str()))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
                 .map_err(StoreError::from)?;
-            if found.is_empty() {
-                return Ok(found);
-            }
-            let ids: Vec<&str> = found.iter().map(|f| f.match_id.as_str()).collect();
-            let mut by_match = crate::arena::db::$m::members_of(pool, game, &ids).await?;
-            for f in &mut found {
-                f.players = by_match.remove(&f.match_id).unwrap_or_default();
-            }
-            Ok(found)
+            crate::arena::db::$m::with_members(pool, game, &rows).await
         }
     };
 }

@@ -12,9 +12,10 @@
 
 use serde::Serialize;
 
+use super::db::MatchRow;
 use super::error::ArenaError;
 use super::record::MatchStatus;
-use crate::store::{Store, StoreError, on_db};
+use crate::store::{Store, on_db};
 
 /// Most matches one page holds.
 pub const MAX_ROSTER_PAGE: u32 = 500;
@@ -74,16 +75,18 @@ pub async fn matches(
             format!("a page holds 1 to {MAX_ROSTER_PAGE} matches; got {limit}"),
         ));
     }
-    let no_pool = || StoreError::invalid("arena store", "this backend has no SQL pool").into();
     // One more than asked tells whether another page follows.
-    let mut found = on_db!(store, no_pool(), |pool, m| m::matches(
+    let mut found: Vec<MatchSummary> = on_db!(store, super::db::no_pool(), |pool, m| m::matches(
         pool,
         game,
         status.map(|s| s.as_str()),
         before,
         limit + 1
     )
-    .await)?;
+    .await)?
+    .into_iter()
+    .map(MatchSummary::from)
+    .collect();
     let more = found.len() > limit as usize;
     found.truncate(limit as usize);
     let next = more
@@ -97,12 +100,25 @@ pub async fn matches(
     Ok((found, next))
 }
 
+impl From<MatchRow> for MatchSummary {
+    fn from(row: MatchRow) -> Self {
+        Self {
+            match_id: row.match_id,
+            component: row.component,
+            version: row.version,
+            status: row.status,
+            players: row.players,
+            started_at_ms: row.started_at_ms,
+            finished_at_ms: row.finished_at_ms,
+        }
+    }
+}
+
 /// The roster's SQL for one database.
 macro_rules! roster_sql {
     ($Db:ty, $m:ident) => {
-        use sqlx::Row as _;
-
-        use super::{MatchSummary, RosterCursor};
+        use super::RosterCursor;
+        use crate::arena::db::{MATCH_ROW_COLUMNS, MatchRow};
         use crate::arena::error::ArenaError;
         use crate::store::StoreError;
 
@@ -112,44 +128,24 @@ macro_rules! roster_sql {
             status: Option<&str>,
             before: Option<&RosterCursor>,
             limit: u32,
-        ) -> Result<Vec<MatchSummary>, ArenaError> {
-            let rows = sqlx::query::<$Db>(
-                "SELECT match_id, component, version, status, started_at_ms, finished_at_ms \
-                 FROM matches \
-                 WHERE game = $1 AND ($2 IS NULL OR status = $2) \
-                   AND ($3 IS NULL OR started_at_ms < $3 \
-                        OR (started_at_ms = $3 AND match_id < $4)) \
-                 ORDER BY started_at_ms DESC, match_id DESC LIMIT $5",
-            )
-            .bind(game)
-            .bind(status)
-            .bind(before.map(|c| c.started_at_ms))
-            .bind(before.map(|c| c.match_id.as_str()))
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::from)?;
-            let mut found = rows
-                .iter()
-                .map(|r| {
-                    Ok(MatchSummary {
-                        match_id: r.try_get("match_id")?,
-                        component: r.try_get("component")?,
-                        version: r.try_get("version")?,
-                        status: r.try_get("status")?,
-                        players: Vec::new(),
-                        started_at_ms: r.try_get("started_at_ms")?,
-                        finished_at_ms: r.try_get("finished_at_ms")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()
+        ) -> Result<Vec<MatchRow>, ArenaError> {
+            let sql = format!(
+                "SELECT {MATCH_ROW_COLUMNS} FROM matches m \
+                 WHERE m.game = $1 AND ($2 IS NULL OR m.status = $2) \
+                   AND ($3 IS NULL OR m.started_at_ms < $3 \
+                        OR (m.started_at_ms = $3 AND m.match_id < $4)) \
+                 ORDER BY m.started_at_ms DESC, m.match_id DESC LIMIT $5"
+            );
+            let rows = sqlx::query::<$Db>(sqlx::AssertSqlSafe(sql))
+                .bind(game)
+                .bind(status)
+                .bind(before.map(|c| c.started_at_ms))
+                .bind(before.map(|c| c.match_id.as_str()))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
                 .map_err(StoreError::from)?;
-            let ids: Vec<&str> = found.iter().map(|f| f.match_id.as_str()).collect();
-            let mut by_match = crate::arena::db::$m::members_of(pool, game, &ids).await?;
-            for f in &mut found {
-                f.players = by_match.remove(&f.match_id).unwrap_or_default();
-            }
-            Ok(found)
+            crate::arena::db::$m::with_members(pool, game, &rows).await
         }
     };
 }

@@ -210,12 +210,8 @@ macro_rules! accounts_sql {
             let mut q =
                 sqlx::QueryBuilder::<$Db>::new("SELECT id, name FROM players WHERE game = ");
             q.push_bind(game);
-            q.push(" AND id IN (");
-            let mut list = q.separated(", ");
-            for id in ids {
-                list.push_bind(*id);
-            }
-            q.push(")");
+            q.push(" AND id");
+            crate::store::in_list::push_in(&mut q, ids.iter().copied());
             let rows = q.build().persistent(false).fetch_all(db).await?;
             rows.iter()
                 .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))

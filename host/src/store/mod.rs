@@ -17,7 +17,8 @@
 //! - [`economy`]: wallet credits, items, stamp spends and notices, committed
 //!   in batches; [`economy_ops`]: guarded economy operations (holds, item
 //!   locks and moves, listings, offers, the saga log);
-//! - [`error`]: the one error type, [`StoreError`].
+//! - [`error`]: the one error type, [`StoreError`]; [`in_list`]: bound
+//!   `IN (...)` lists of built queries.
 //!
 //! The path of a stamped action through here: the gateway looks up its
 //! idempotency key ([`Backend::idempotency_get`] or
@@ -34,6 +35,7 @@ pub mod economy_ops;
 pub mod error;
 pub mod group;
 pub mod idempotency;
+pub mod in_list;
 pub mod kv;
 pub mod leaderboard_delta;
 pub mod lease;

@@ -198,12 +198,8 @@ macro_rules! sql_backend {
                         let mut q =
                             sqlx::QueryBuilder::<$Db>::new("UPDATE outbox SET sent_at_ms = ");
                         q.push_bind(sent_at_ms);
-                        q.push(" WHERE sent_at_ms IS NULL AND id IN (");
-                        let mut list = q.separated(", ");
-                        for id in chunk {
-                            list.push_bind(id.as_str());
-                        }
-                        q.push(")");
+                        q.push(" WHERE sent_at_ms IS NULL AND id");
+                        crate::store::in_list::push_in(&mut q, chunk.iter().map(String::as_str));
                         let done = q.build().persistent(false).execute(&mut *tx).await?;
                         marked += done.rows_affected();
                     }
