@@ -54,6 +54,8 @@ pub struct Config {
     /// How sagas run: leases, retries, breakers, injected faults (see
     /// [`crate::saga`]).
     pub saga: crate::saga::SagaConfig,
+    /// Traces over OTLP (see [`crate::telemetry::TelemetryConfig`]).
+    pub telemetry: crate::telemetry::TelemetryConfig,
 }
 
 impl Default for Config {
@@ -77,6 +79,7 @@ impl Default for Config {
             rewards: crate::economy::rewards::RewardsConfig::default(),
             market: crate::market::MarketConfig::default(),
             saga: crate::saga::SagaConfig::default(),
+            telemetry: crate::telemetry::TelemetryConfig::default(),
         }
     }
 }
@@ -381,6 +384,19 @@ mod tests {
         assert_eq!(config.default_game, crate::DEFAULT_GAME);
         assert_eq!(config.storage.database_url, "", "SQLite in the data dir");
         assert_eq!(config.storage.sqlite_synchronous, SqliteSynchronous::Full);
+    }
+
+    #[test]
+    fn traces_are_off_unless_an_endpoint_is_named() {
+        let config: Config = toml::from_str("").expect("empty config parses");
+        assert_eq!(config.telemetry.otlp_endpoint, "", "no export by default");
+        let config: Config = toml::from_str(
+            "[telemetry]\notlp_endpoint = \"http://jaeger:4318\"\nsample_ratio = 0.25",
+        )
+        .expect("telemetry config parses");
+        assert_eq!(config.telemetry.otlp_endpoint, "http://jaeger:4318");
+        assert_eq!(config.telemetry.sample_ratio, 0.25);
+        assert_eq!(config.telemetry.service_name, "idempo");
     }
 
     #[test]

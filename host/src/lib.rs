@@ -38,6 +38,9 @@
 //!   together: relay, housekeeping, consumers, lobby, match takeover;
 //! - [`server`]: the HTTP server: web pages, health, readiness, metrics,
 //!   admin API;
+//! - [`telemetry`]: traces: OpenTelemetry spans along an action's path,
+//!   exported over OTLP when an endpoint is configured, the W3C
+//!   `traceparent` across HTTP and the bus, trace ids in JSON log lines;
 //! - [`store`]: durable state on SQLite or PostgreSQL: key-value state,
 //!   outbox, idempotency records, processed events, leases, group commit.
 //!
@@ -65,6 +68,7 @@ pub mod saga;
 pub mod server;
 pub mod services;
 pub mod store;
+pub mod telemetry;
 
 /// The game a default install serves.
 pub const DEFAULT_GAME: &str = "default";

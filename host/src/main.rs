@@ -6,7 +6,9 @@
 //!
 //! Logs go to stdout as text for a person, or with `--log-format json`
 //! (`IDEMPO_LOG_FORMAT=json`) as one JSON object per line
-//! ([`idempo_host::logs`]).
+//! ([`idempo_host::logs`]). Traces go to an OTLP collector when one is
+//! named (`[telemetry] otlp_endpoint`, or `OTEL_EXPORTER_OTLP_ENDPOINT`:
+//! [`idempo_host::telemetry`]); what is queued is exported before exit.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -65,7 +67,6 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    idempo_host::logs::init(args.log_format);
     let log_format = args.log_format;
     let mut config = match &args.config {
         Some(path) => Config::from_toml_file(path)?,
@@ -99,6 +100,17 @@ fn main() -> anyhow::Result<()> {
         config.bus.backend = idempo_host::config::BusBackend::Kafka;
         config.bus.kafka.bootstrap_servers = v;
     }
+    let telemetry = idempo_host::logs::init(log_format, &config.telemetry)?;
+    if telemetry.is_on() {
+        tracing::info!("traces are exported over OTLP");
+    }
+    let served = run(config, log_format);
+    telemetry.shutdown();
+    served
+}
+
+/// Runs the host until the server stops.
+fn run(config: Config, log_format: LogFormat) -> anyhow::Result<()> {
     if config.operator_token == Config::default().operator_token {
         tracing::warn!(
             "using the development operator token; set IDEMPO_OPERATOR_TOKEN in production"

@@ -77,6 +77,16 @@ impl AppState {
             names: Default::default(),
         })
     }
+
+    /// The games this host runs: its default game, and every game it has
+    /// components of (uploaded through the admin API), in order.
+    pub fn games(&self) -> Vec<String> {
+        let mut games = self.runtime.games();
+        games.push(self.config.default_game.clone());
+        games.sort();
+        games.dedup();
+        games
+    }
 }
 
 /// The whole application's routes.

@@ -23,13 +23,16 @@ use common::hosted::{self, Host, START_MS, seed};
 use common::players::signed_in;
 use common::process::{HostProcess, components_dir, free_port, host_command, wait_healthy};
 use common::{GAME, load};
-use idempo_host::config::Config;
-use idempo_host::runtime::{Runtime, World};
+use idempo_host::config::{BreakerConfig, Config};
+use idempo_host::runtime::{Runtime, RuntimeOptions, World};
 use idempo_host::store::{CommitBatch, OutboxEvent, new_event_id};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A second game, with components of its own.
+const ARCADE: &str = "arcade";
 
 // ----------------------------------------------------------------- hosts
 
@@ -580,4 +583,147 @@ async fn the_binary_logs_json_lines_that_carry_the_correlation_id() {
     assert_eq!(registered["message"], "player registered");
     assert_eq!(registered["level"], "INFO");
     assert!(registered["player_id"].is_string(), "{registered}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_game_the_host_runs_is_served_and_a_cooled_down_breaker_reads_half_open() {
+    // The default game, and an arcade whose combat an operator uploaded;
+    // breakers that open at the first failure and cool down in 1.5 s.
+    let rt = Runtime::new(RuntimeOptions {
+        breaker: BreakerConfig {
+            failure_threshold: 1,
+            open_ms: 1_500,
+            half_open_successes: 1,
+        },
+        ..RuntimeOptions::default()
+    })
+    .expect("runtime starts");
+    load(&rt, World::Combat, "classic", "1.0.0", "combat_classic");
+    load(&rt, World::Rewards, "standard", "1.0.0", "rewards_standard");
+    load(&rt, World::Market, "standard", "1.0.0", "market_standard");
+    rt.load(
+        ARCADE,
+        World::Combat,
+        "classic",
+        common::v("1.0.0"),
+        &common::wasm("combat_classic"),
+        false,
+    )
+    .expect("the arcade's combat loads");
+    let combat = rt
+        .active(GAME, World::Combat, "classic")
+        .expect("the default game's combat");
+    let host = host(rt).await;
+    let (client, base) = (Client::new(), host.base.clone());
+
+    // A match of the arcade ends; no consumer of this host applies the
+    // arcade's events, so its groups fall one behind.
+    host.store
+        .commit(CommitBatch {
+            events: vec![OutboxEvent {
+                id: new_event_id(),
+                game: ARCADE.into(),
+                topic: "match-events".into(),
+                key: "m-arcade".into(),
+                event_type: "MatchFinished".into(),
+                schema_version: 1,
+                payload: json!({ "match_id": "m-arcade", "placings": [] }).to_string(),
+                correlation_id: None,
+                traceparent: None,
+                created_at_ms: START_MS,
+            }],
+            ..CommitBatch::default()
+        })
+        .await
+        .expect("the arcade's event is committed");
+    for group in ["rewards", "leaderboard"] {
+        let lag = [
+            ("topic", "match-events"),
+            ("group", group),
+            ("game", ARCADE),
+        ];
+        eventually("the arcade's lag", || async {
+            let samples = parse(&scrape(&client, &base).await);
+            total(&samples, "kafka_consumer_lag", &lag) == Some(1.0)
+        })
+        .await;
+    }
+    let text = scrape(&client, &base).await;
+    promtool_accepts(&text);
+    let samples = parse(&text);
+    for group in ["rewards", "leaderboard"] {
+        let lag = [("topic", "match-events"), ("group", group), ("game", GAME)];
+        assert!(
+            total(&samples, "kafka_consumer_lag", &lag).is_some(),
+            "{group}"
+        );
+    }
+    for game in [GAME, ARCADE] {
+        let combat = [
+            ("world", "combat"),
+            ("component", "classic"),
+            ("game", game),
+        ];
+        assert_eq!(
+            total(&samples, "idempo_component_active_version", &combat),
+            Some(1.0),
+            "{game}'s combat is served"
+        );
+        let breaker = [
+            ("breaker", "component:combat/classic@1.0.0"),
+            ("game", game),
+        ];
+        assert_eq!(
+            total(&samples, "circuit_breaker_state", &breaker),
+            Some(0.0),
+            "{game}'s combat breaker is served, closed"
+        );
+    }
+
+    // The default game's combat fails once: its breaker opens, and reads
+    // open; once the cool-down has passed it reads half-open, with no call
+    // made since (the next call would be the probe).
+    let now = Instant::now();
+    let permit = combat.breaker.admit(now).expect("a closed breaker admits");
+    combat.breaker.record(permit, now, Some("trap"));
+    let breaker = [
+        ("breaker", "component:combat/classic@1.0.0"),
+        ("game", GAME),
+    ];
+    let calls = [
+        ("world", "combat"),
+        ("component", "classic"),
+        ("game", GAME),
+    ];
+    let samples = parse(&scrape(&client, &base).await);
+    assert_eq!(
+        total(&samples, "circuit_breaker_state", &breaker),
+        Some(2.0)
+    );
+    let calls_before = total(&samples, "idempo_component_calls_total", &calls);
+    eventually("the breaker's half-open reading", || async {
+        let samples = parse(&scrape(&client, &base).await);
+        total(&samples, "circuit_breaker_state", &breaker) == Some(1.0)
+    })
+    .await;
+    assert!(
+        now.elapsed() >= Duration::from_millis(1_500),
+        "not before the cool-down"
+    );
+    let samples = parse(&scrape(&client, &base).await);
+    assert_eq!(
+        total(&samples, "idempo_component_calls_total", &calls),
+        calls_before,
+        "no call probed it"
+    );
+    let listed = get_json(
+        &client,
+        &format!("{base}/admin/v1/games/{GAME}/breakers"),
+        "dev-operator-token",
+    )
+    .await;
+    assert!(
+        listed.to_string().contains("half_open"),
+        "the admin API reads it the same: {listed}"
+    );
 }

@@ -8,13 +8,16 @@
 //! `ActionResolved` on `player-actions`, `MatchFinished` on `match-events`,
 //! keyed by the match id), fenced by the match's lease. Only a committed
 //! step reaches the state in memory (DESIGN.md, "components decide, the
-//! host commits"). A lost lease or a failed commit stops the actor; the
-//! match is then rebuilt from its log by whoever takes its lease.
+//! host commits"). An action's step runs in the span of the request that
+//! asked ([`Command::Submit`]), so it belongs to that request's trace. A
+//! lost lease or a failed commit stops the actor; the match is then rebuilt
+//! from its log by whoever takes its lease.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument as _;
 
 use super::clock::Clock;
 use super::config::ArenaConfig;
@@ -34,12 +37,19 @@ pub const PLAYER_ACTIONS: &str = "player-actions";
 pub const MATCH_EVENTS: &str = "match-events";
 
 /// What a match's actor is asked.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "nearly every command is a submit; boxing it would cost each action an allocation"
+)]
 pub enum Command {
     /// Resolve and commit one action; its key is reserved on this host.
     Submit {
         submission: Submission,
         request_hash: String,
         reply: oneshot::Sender<Result<ActionOutcome, ArenaError>>,
+        /// The span of the request that asked: the action's step runs in
+        /// it, so its component call and commit join the request's trace.
+        span: tracing::Span,
     },
     /// The match as it stands, after the ticks due.
     Snapshot {
@@ -159,8 +169,12 @@ impl Actor {
                 submission,
                 request_hash,
                 reply,
+                span,
             } => {
-                let answer = self.submit(&submission, request_hash).await;
+                let answer = self
+                    .submit(&submission, request_hash)
+                    .instrument(span)
+                    .await;
                 let stop = answer.as_ref().err().filter(|e| is_fatal(e));
                 if let Some(e) = stop {
                     tracing::error!(match_id = %self.live.record.match_id, error = %e,
@@ -290,8 +304,7 @@ impl Actor {
             }
             e => ArenaError::Store(e),
         })?;
-        self.publish(&step);
-        self.live.commit(step);
+        self.committed(step);
         Ok(outcome)
     }
 
@@ -312,9 +325,21 @@ impl Actor {
         }
         let batch = self.batch(&step, self.now_ms()).await?;
         self.deps.store.commit(batch).await?;
-        self.publish(&step);
-        self.live.commit(step);
+        self.committed(step);
         Ok(())
+    }
+
+    /// A committed step goes live: to the match's feed, then into its state.
+    /// The match's end is logged in the span of the step that ended it (the
+    /// request of a finishing action, with its trace).
+    fn committed(&mut self, step: Step) {
+        self.publish(&step);
+        if let Some(result) = finish_of(&step) {
+            let winner = result.placings.first().map(|p| p.player.as_str());
+            tracing::info!(match_id = %self.live.record.match_id, winner, duration_ms = result.duration_ms,
+                "match finished");
+        }
+        self.live.commit(step);
     }
 
     /// Sends a committed step's entries to the match's live feed (before

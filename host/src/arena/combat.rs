@@ -55,14 +55,15 @@ impl Combat {
         &self.component.version
     }
 
-    /// Runs `f` on a blocking thread (wasm calls block), never panicking:
-    /// a panicked or cancelled thread is a component error.
+    /// Runs `f` on a blocking thread (wasm calls block), in the caller's
+    /// span, never panicking: a panicked or cancelled thread is a component
+    /// error.
     pub async fn blocking<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Combat) -> Result<R, ArenaError> + Send + 'static,
     ) -> Result<R, ArenaError> {
         let this = self.clone();
-        tokio::task::spawn_blocking(move || f(&this))
+        crate::telemetry::spawn_blocking(move || f(&this))
             .await
             .map_err(|e| ArenaError::Component(format!("combat call did not complete: {e}")))?
     }

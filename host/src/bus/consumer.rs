@@ -25,6 +25,11 @@
 //! error and leaves the offset where it was: the next round reads the event
 //! again. Bounds: `consumer_max_batch` records per partition per round.
 //!
+//! Each record is handled in a `consume` span ([`Consumer::consume_span`]),
+//! the child of the `traceparent` its envelope carries, so a trace goes on
+//! from the producer across the bus (the Kafka header, the embedded log's
+//! column); its log lines carry the event's ids ([`crate::telemetry`]).
+//!
 //! With several processes ([`Consumer::owned_by`]), a runner reads only the
 //! partitions its [`Ownership`] holds, and each partition under its lease:
 //! the handler's commit carries the lease as its fence, so a runner that
@@ -38,6 +43,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tracing::Instrument as _;
 
 mod batch;
 
@@ -49,6 +55,7 @@ use super::{Bus, NewDeadLetter, Position, Record};
 use crate::config::BusConfig;
 use crate::metrics::registry::Counter;
 use crate::store::{CommitBatch, Lease, ProcessedEvent, Store, StoreError};
+use crate::telemetry::traceparent;
 
 /// An event a handler is given: the record, and its checked payload.
 #[derive(Debug, Clone)]
@@ -143,6 +150,8 @@ pub struct Consumer {
     claim: Claim,
     /// `retry_count_total{target="consumer:<group>"}`.
     retries: Arc<Counter>,
+    /// The name of its `consume` spans: `<group> consume`.
+    span_name: String,
 }
 
 impl Consumer {
@@ -183,7 +192,28 @@ impl Consumer {
             clock: Arc::new(super::relay::now_ms),
             claim: Claim::Everything,
             retries,
+            span_name: format!("{group} consume"),
         }
+    }
+
+    /// The span `record` is handled in: the group's, the record's place and
+    /// the event's ids, continued from the event's `traceparent`.
+    pub(super) fn consume_span(&self, record: &Record) -> tracing::Span {
+        let envelope = &record.envelope;
+        let span = tracing::info_span!(
+            "consume",
+            otel.name = self.span_name.as_str(),
+            otel.kind = "consumer",
+            messaging.consumer.group.name = %self.group,
+            messaging.destination.name = %record.position.topic,
+            partition = record.position.partition,
+            offset = record.position.offset,
+            event_id = %envelope.event_id,
+            event_type = %envelope.event_type,
+            correlation_id = envelope.correlation_id.as_deref(),
+        );
+        traceparent::continue_from(&span, envelope.traceparent.as_deref());
+        span
     }
 
     /// Shares the group's partitions with the other processes that run it:
@@ -322,8 +352,10 @@ impl Consumer {
                 let failed_first = failed_first.map(|(_, why)| why);
                 rest = after;
                 progress.read += 1;
+                let span = self.consume_span(record);
                 let step = self
                     .process(&unit, record, fence.as_ref(), &mut progress, failed_first)
+                    .instrument(span)
                     .await?;
                 // Only the partition's holder moves its offset: a runner
                 // that lost it leaves it to the new owner.

@@ -7,6 +7,11 @@
 //! because rows are read by commit order and published in that order in one
 //! call. Bound: at most `relay_max_batch` rows per round.
 //!
+//! Each event that carries a `traceparent` is published in a `publish`
+//! span (debug level) under the span that committed it; the event leaves
+//! with the `publish` span's context, so its consumers are that span's
+//! children ([`crate::telemetry`]).
+//!
 //! One relay per database at a time (a second one only duplicates, which
 //! consumers tolerate, but breaks order per key between the two): a running
 //! relay holds the lease [`RELAY_LEASE`] of game [`RELAY_LEASE_GAME`],
@@ -22,6 +27,7 @@ use super::error::BusError;
 use super::ownership::{OwnershipOptions, SoleLease};
 use crate::config::BusConfig;
 use crate::store::{Store, new_event_id};
+use crate::telemetry::traceparent;
 
 /// The lease a running relay holds: one per database, so not any one
 /// game's (the outbox holds every game's events).
@@ -69,7 +75,9 @@ impl Relay {
             return Ok(0);
         }
         let ids: Vec<String> = rows.iter().map(|r| r.event.id.clone()).collect();
-        let events: Vec<Envelope> = rows.into_iter().map(|r| r.event.into()).collect();
+        let mut events: Vec<Envelope> = rows.into_iter().map(|r| r.event.into()).collect();
+        // Open until the bus confirmed the events.
+        let _publishing = publish_spans(&mut events);
         self.bus.publish(&events, now_ms).await?;
         self.store.outbox_mark_sent(&ids, now_ms).await?;
         Ok(events.len())
@@ -115,6 +123,31 @@ impl Relay {
             tracing::warn!(error = %e, "could not release the relay lease; it will expire");
         }
     }
+}
+
+/// A `publish` span for each traced event (none without telemetry), each
+/// a child of the event's `traceparent`, which becomes the span's own.
+fn publish_spans(events: &mut [Envelope]) -> Vec<tracing::Span> {
+    if !crate::telemetry::enabled() {
+        return Vec::new();
+    }
+    let mut spans = Vec::new();
+    for event in events.iter_mut().filter(|e| e.traceparent.is_some()) {
+        let span = tracing::debug_span!(
+            "publish",
+            otel.kind = "producer",
+            messaging.destination.name = %event.topic,
+            messaging.message.id = %event.event_id,
+            event_type = %event.event_type,
+            key = %event.key,
+        );
+        traceparent::continue_from(&span, event.traceparent.as_deref());
+        if let Some(own) = traceparent::of(&span) {
+            event.traceparent = Some(own);
+        }
+        spans.push(span);
+    }
+    spans
 }
 
 /// The wall clock, Unix milliseconds.

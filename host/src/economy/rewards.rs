@@ -132,13 +132,14 @@ impl Handler for Rewards {
         let this = self.clone();
         let (game_for_call, result_for_call) = (game.clone(), result.clone());
         let grants =
-            tokio::task::spawn_blocking(move || this.grants(&game_for_call, &result_for_call))
+            crate::telemetry::spawn_blocking(move || this.grants(&game_for_call, &result_for_call))
                 .await
                 .map_err(|e| HandlerError(format!("rewards call did not complete: {e}")))??;
         let meta = EventMeta {
             game: game.clone(),
             correlation_id: event.envelope.correlation_id.clone(),
-            traceparent: event.envelope.traceparent.clone(),
+            // The span that writes the batch gives it (see `crate::telemetry`).
+            traceparent: None,
             created_at_ms: crate::store::now_ms(),
         };
         batch_of(&game, &result, &grants, &meta)

@@ -10,6 +10,11 @@
 //! once known: the [`super::Player`] extractor and the routes of one match
 //! note them ([`note_player`], [`note_match`]), so every log line of the
 //! request names them.
+//!
+//! The span is also the request's OpenTelemetry server span
+//! ([`crate::telemetry`]): it continues the caller's `traceparent` header,
+//! takes the route's template as its name once routed ([`note_route`]),
+//! and records the response's status (an error status for a 5xx).
 
 use std::convert::Infallible;
 
@@ -19,6 +24,9 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument as _;
+use tracing::field::Empty;
+
+use crate::telemetry::traceparent;
 
 /// The header that carries the id, both ways.
 pub const HEADER: HeaderName = HeaderName::from_static("x-correlation-id");
@@ -81,17 +89,42 @@ pub async fn correlate(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(id.clone());
     let span = tracing::info_span!(
         "request",
+        otel.name = %request.method(),
+        otel.kind = "server",
+        otel.status_code = Empty,
+        http.request.method = %request.method(),
+        url.path = %request.uri().path(),
+        http.route = Empty,
+        http.response.status_code = Empty,
         correlation_id = %id,
-        method = %request.method(),
-        path = %request.uri().path(),
-        player_id = tracing::field::Empty,
-        match_id = tracing::field::Empty,
+        player_id = Empty,
+        match_id = Empty,
     );
-    let mut response = next.run(request).instrument(span).await;
+    let caller = request
+        .headers()
+        .get(traceparent::HEADER)
+        .and_then(|v| v.to_str().ok());
+    traceparent::continue_from(&span, caller);
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status();
+    span.record("http.response.status_code", status.as_u16());
+    if status.is_server_error() {
+        span.record("otel.status_code", "error");
+    }
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         response.headers_mut().insert(HEADER, value);
     }
     response
+}
+
+/// Names the request's span by its route's template (`POST
+/// /v1/matches/{match_id}/actions`), once the router matched one.
+pub fn note_route(method: &str, route: &str) {
+    let span = tracing::Span::current();
+    span.record("http.route", route);
+    if crate::telemetry::enabled() {
+        span.record("otel.name", format!("{method} {route}"));
+    }
 }
 
 /// Adds the calling player's id to the request's span.
@@ -139,16 +172,25 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_json_log_line_of_a_request_carries_its_correlation_player_and_match_ids() {
+    /// The one JSON log line a request to a route that logs writes, with
+    /// `headers`, traced by `telemetry`.
+    async fn json_line(
+        telemetry: &crate::telemetry::Telemetry,
+        headers: &[(&str, &str)],
+    ) -> serde_json::Value {
         use crate::logs::{LogFormat, subscriber};
         use axum::routing::get;
         use tower::ServiceExt as _;
 
         let lines = Lines::default();
         let writer = lines.clone();
-        let logs = subscriber(LogFormat::Json, "info".into(), move || writer.clone());
-        let _installed = tracing::subscriber::set_default(logs);
+        let logs = subscriber(
+            LogFormat::Json,
+            "info".into(),
+            move || writer.clone(),
+            telemetry,
+        );
+        let _installed = tracing::dispatcher::set_default(&logs);
         let app = axum::Router::new()
             .route(
                 "/act",
@@ -159,15 +201,21 @@ mod tests {
                 }),
             )
             .layer(axum::middleware::from_fn(correlate));
-        let request = axum::http::Request::get("/act")
-            .header(HEADER, "obs-1")
-            .body(axum::body::Body::empty())
-            .expect("a request");
+        let mut request = axum::http::Request::get("/act");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(axum::body::Body::empty()).expect("a request");
         let response = app.oneshot(request).await.expect("an answer");
         assert_eq!(response.headers()[HEADER], "obs-1");
-
         let text = String::from_utf8(lines.0.lock().clone()).expect("UTF-8");
-        let line: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
+        serde_json::from_str(text.trim()).expect("one JSON line")
+    }
+
+    #[tokio::test]
+    async fn a_json_log_line_of_a_request_carries_its_correlation_player_and_match_ids() {
+        let untraced = crate::telemetry::Telemetry::default();
+        let line = json_line(&untraced, &[("x-correlation-id", "obs-1")]).await;
         assert_eq!(line["message"], "hit");
         assert_eq!(line["damage"], 3, "the event's fields at the top: {line}");
         let span = &line["span"];
@@ -180,6 +228,34 @@ mod tests {
             (&"obs-1".into(), &"p-7".into(), &"m-9".into()),
             "{line}"
         );
+        assert!(
+            line.get("trace_id").is_none(),
+            "no traces, no trace id: {line}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_json_log_line_of_a_traced_request_leads_with_the_callers_trace_id() {
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+        let traced = crate::telemetry::Telemetry::with_provider(provider);
+        let caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let line = json_line(
+            &traced,
+            &[("x-correlation-id", "obs-1"), ("traceparent", caller)],
+        )
+        .await;
+        assert_eq!(
+            line["trace_id"], "0af7651916cd43dd8448eb211c80319c",
+            "{line}"
+        );
+        let span_id = line["span_id"].as_str().expect("a span id");
+        assert_eq!(span_id.len(), 16, "{line}");
+        assert_ne!(
+            span_id, "b7ad6b7169203331",
+            "the request's own span: {line}"
+        );
+        assert_eq!(line["span"]["correlation_id"], "obs-1", "{line}");
+        assert_eq!(line["span"]["http.request.method"], "GET", "{line}");
     }
 
     #[test]

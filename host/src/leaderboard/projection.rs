@@ -141,7 +141,8 @@ fn finished(event: &Event) -> Result<CommitBatch, HandlerError> {
             schema_version: DEFAULT_SCHEMA_VERSION,
             payload: payload.to_string(),
             correlation_id: envelope.correlation_id.clone(),
-            traceparent: envelope.traceparent.clone(),
+            // The span that writes the batch gives it (see `crate::telemetry`).
+            traceparent: None,
             created_at_ms: envelope.occurred_at_ms,
         });
     }

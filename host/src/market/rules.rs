@@ -66,7 +66,7 @@ impl Rules {
     ) -> Result<R, MarketError> {
         let runtime = self.runtime.clone();
         let (game, name) = (game.to_owned(), self.component.clone());
-        tokio::task::spawn_blocking(move || {
+        crate::telemetry::spawn_blocking(move || {
             let component = runtime
                 .active(&game, World::Market, &name)
                 .map_err(|e| MarketError::Component(e.to_string()))?;

@@ -7,7 +7,9 @@
 //! label values are bounded by the routes the host serves.
 //!
 //! Layered on the whole app with `Router::layer`, which wraps each route
-//! after it matched: the template is in the request's extensions by then.
+//! after it matched: the template is in the request's extensions by then,
+//! and the request's span takes it as its name too
+//! ([`crate::gateway::correlation::note_route`]).
 
 use std::time::Instant;
 
@@ -21,11 +23,12 @@ pub const UNMATCHED: &str = "unmatched";
 
 /// Middleware: runs the request and records how long it took.
 pub async fn time(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| UNMATCHED.to_owned(), |p| p.as_str().to_owned());
+    let matched = request.extensions().get::<MatchedPath>();
     let method = method_label(request.method());
+    if let Some(route) = matched {
+        crate::gateway::correlation::note_route(method, route.as_str());
+    }
+    let route = matched.map_or_else(|| UNMATCHED.to_owned(), |p| p.as_str().to_owned());
     let started = Instant::now();
     let response = next.run(request).await;
     super::global()

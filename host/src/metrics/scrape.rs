@@ -1,16 +1,21 @@
 //! `GET /metrics`: the process's counted metrics ([`super::global`]), and
-//! what is read from the host's state at each scrape, for its default game:
+//! what is read from the host's state at each scrape, for every game it
+//! runs ([`AppState::games`]: its default game and every game it has
+//! components of):
 //!
-//! - `kafka_consumer_lag{topic, group}`: the `rewards` and `leaderboard`
-//!   groups' lag per topic ([`crate::bus::lag`]), on either bus; a bus that
-//!   does not answer within [`LAG_TIMEOUT`] leaves the series out (and the
-//!   scrape answers);
-//! - `circuit_breaker_state{breaker}`: 0 closed, 1 half-open, 2 open; the
-//!   saga breakers (`saga:wallet`, ...) and each component version's
-//!   (`component:<world>/<name>@<version>`);
-//! - `idempo_component_*{world, component, version}`: each loaded version's
-//!   calls, failures by kind, fuel, call durations since it was loaded, and
-//!   whether it is the active one;
+//! - `kafka_consumer_lag{topic, group, game}`: the `rewards` and
+//!   `leaderboard` groups' lag per topic ([`crate::bus::lag`]), on either
+//!   bus; what the bus does not answer within [`LAG_TIMEOUT`] is left out
+//!   (and the scrape answers), and a game whose lag cannot be read leaves
+//!   out its series only;
+//! - `circuit_breaker_state{breaker[, game]}`: 0 closed, 1 half-open, 2
+//!   open, as a call would find it (an open breaker whose cool-down has
+//!   passed reads half-open: [`crate::runtime::breaker`]); the host's saga
+//!   breakers (`saga:wallet`, ...) and each component version's
+//!   (`component:<world>/<name>@<version>`, with its `game`);
+//! - `idempo_component_*{world, component, version, game}`: each loaded
+//!   version's calls, failures by kind, fuel, call durations since it was
+//!   loaded, and whether it is the active one;
 //! - `idempo_matches_active`: the matches this host runs.
 //!
 //! No authentication, like `/healthz`: it says how the host does, not what
@@ -26,6 +31,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::registry::{FamilySnapshot, Kind, Value};
 use super::render::{CONTENT_TYPE, render};
+use crate::runtime::ComponentSlot;
 use crate::server::AppState;
 
 /// Longest the lag reads of one scrape may take.
@@ -73,37 +79,50 @@ async fn consumer_lag(state: &AppState) -> FamilySnapshot {
         "Events appended to a topic that a consumer group has not read yet.",
         Kind::Gauge,
     );
-    let game = state.config.default_game.as_str();
     let bus = state.bus.as_ref();
+    // What was read before the deadline is served.
+    let mut lags = Vec::new();
     let read = async {
-        let mut lags = Vec::new();
-        for (group, topics) in GROUPS {
-            for topic in topics {
-                lags.push((
-                    *topic,
-                    group,
-                    crate::bus::lag::topic_lag(bus, game, group, topic).await?,
-                ));
+        for game in state.games() {
+            match game_lags(bus, &game).await {
+                Ok(read) => lags.extend(
+                    read.into_iter()
+                        .map(|(t, g, lag)| (t, g, game.clone(), lag)),
+                ),
+                Err(e) => {
+                    tracing::warn!(%game, error = %e, "consumer lag unreadable for /metrics");
+                }
             }
         }
-        Ok::<_, crate::bus::BusError>(lags)
     };
-    match tokio::time::timeout(LAG_TIMEOUT, read).await {
-        Ok(Ok(lags)) => {
-            for (topic, group, lag) in lags {
-                family.push(
-                    &[("topic", topic), ("group", group)],
-                    Value::Gauge(lag.lag as f64),
-                );
-            }
-        }
-        Ok(Err(e)) => tracing::warn!(error = %e, "consumer lag unreadable for /metrics"),
-        Err(_) => tracing::warn!(
+    if tokio::time::timeout(LAG_TIMEOUT, read).await.is_err() {
+        tracing::warn!(
             timeout_ms = LAG_TIMEOUT.as_millis() as u64,
-            "consumer lag not read in time for /metrics"
-        ),
+            "consumer lag not all read in time for /metrics"
+        );
+    }
+    for (topic, group, game, lag) in lags {
+        family.push(
+            &[("topic", topic), ("group", group), ("game", &game)],
+            Value::Gauge(lag as f64),
+        );
     }
     family
+}
+
+/// The lag of each served group in each of its topics, in `game`.
+async fn game_lags(
+    bus: &dyn crate::bus::Bus,
+    game: &str,
+) -> Result<Vec<(&'static str, &'static str, i64)>, crate::bus::BusError> {
+    let mut lags = Vec::new();
+    for (group, topics) in GROUPS {
+        for topic in topics {
+            let lag = crate::bus::lag::topic_lag(bus, game, group, topic).await?;
+            lags.push((*topic, group, lag.lag));
+        }
+    }
+    Ok(lags)
 }
 
 fn breakers(state: &AppState) -> FamilySnapshot {
@@ -116,14 +135,26 @@ fn breakers(state: &AppState) -> FamilySnapshot {
         let value = f64::from(view.snapshot.state.as_gauge());
         family.push(&[("breaker", &view.breaker)], Value::Gauge(value));
     }
-    for slot in state.runtime.slots(&state.config.default_game) {
+    for (game, slot) in slots(state) {
         for loaded in slot.versions() {
             let name = format!("component:{}/{}@{}", slot.world, slot.name, loaded.version);
             let value = f64::from(loaded.breaker.state().as_gauge());
-            family.push(&[("breaker", &name)], Value::Gauge(value));
+            family.push(&[("breaker", &name), ("game", &game)], Value::Gauge(value));
         }
     }
     family
+}
+
+/// Every component of every game the host runs, with its game.
+fn slots(state: &AppState) -> Vec<(String, Arc<ComponentSlot>)> {
+    state
+        .games()
+        .into_iter()
+        .flat_map(|game| {
+            let slots = state.runtime.slots(&game);
+            slots.into_iter().map(move |slot| (game.clone(), slot))
+        })
+        .collect()
 }
 
 fn components(state: &AppState) -> [FamilySnapshot; 5] {
@@ -152,7 +183,7 @@ fn components(state: &AppState) -> [FamilySnapshot; 5] {
         "1 for the active version of a component, 0 for its other loaded versions.",
         Kind::Gauge,
     );
-    for slot in state.runtime.slots(&state.config.default_game) {
+    for (game, slot) in slots(state) {
         let active_version = slot.active().ok().map(|a| a.version.clone());
         for loaded in slot.versions() {
             let version = loaded.version.to_string();
@@ -160,6 +191,7 @@ fn components(state: &AppState) -> [FamilySnapshot; 5] {
                 ("world", slot.world.as_str()),
                 ("component", slot.name.as_str()),
                 ("version", version.as_str()),
+                ("game", game.as_str()),
             ];
             let stats = &loaded.stats;
             calls.push(&labels, Value::Counter(stats.calls.load(Ordering::Relaxed)));

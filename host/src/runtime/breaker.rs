@@ -7,6 +7,11 @@
 //! closes it; one that fails opens it again. Transitions are kept (the last
 //! [`MAX_TRANSITIONS`]) for the admin API.
 //!
+//! The state a reader sees ([`Breaker::state`], [`Breaker::snapshot`]: the
+//! admin API, `/metrics`) is the one a call would find: an open breaker
+//! whose cool-down has passed reads half-open, since the next call probes
+//! it, though no call has come yet.
+//!
 //! Time is passed in, so tests drive it without sleeping.
 
 use std::collections::VecDeque;
@@ -148,16 +153,20 @@ impl Breaker {
         inner.move_to(BreakerState::Open, reason);
     }
 
-    /// The state as it stands (an open breaker whose cool-down elapsed
-    /// stays open until a call probes it).
+    /// The state now, as a call would find it (see the module doc).
     pub fn state(&self) -> BreakerState {
-        self.inner.lock().state
+        self.state_at(Instant::now())
+    }
+
+    /// The state at `now`, as a call would find it.
+    pub fn state_at(&self, now: Instant) -> BreakerState {
+        self.inner.lock().state_at(now)
     }
 
     pub fn snapshot(&self) -> BreakerSnapshot {
         let inner = self.inner.lock();
         BreakerSnapshot {
-            state: inner.state,
+            state: inner.state_at(Instant::now()),
             consecutive_failures: inner.failures,
             transitions: inner.transitions.iter().cloned().collect(),
         }
@@ -165,6 +174,15 @@ impl Breaker {
 }
 
 impl Inner {
+    /// An open breaker whose cool-down has passed lets the next call probe
+    /// it: it reads half-open.
+    fn state_at(&self, now: Instant) -> BreakerState {
+        match (self.state, self.open_until) {
+            (BreakerState::Open, Some(until)) if now >= until => BreakerState::HalfOpen,
+            (state, _) => state,
+        }
+    }
+
     fn move_to(&mut self, to: BreakerState, reason: &str) {
         if self.transitions.len() == MAX_TRANSITIONS {
             self.transitions.pop_front();
@@ -235,6 +253,27 @@ mod tests {
                 BreakerState::HalfOpen,
                 BreakerState::Closed
             ]
+        );
+    }
+
+    #[test]
+    fn an_open_breaker_reads_half_open_once_its_cool_down_has_passed() {
+        let b = breaker();
+        let t0 = Instant::now();
+        (0..3).for_each(|_| fail(&b, t0));
+        assert_eq!(
+            b.state_at(t0 + Duration::from_millis(999)),
+            BreakerState::Open
+        );
+        let cooled = t0 + Duration::from_millis(1_000);
+        assert_eq!(b.state_at(cooled), BreakerState::HalfOpen, "no call yet");
+        let probe = b.admit(cooled).expect("the probe the reading promised");
+        assert_eq!(b.state_at(cooled), BreakerState::HalfOpen);
+        b.record(probe, cooled, Some("trap"));
+        assert_eq!(
+            b.state_at(cooled),
+            BreakerState::Open,
+            "the failed probe reopens it"
         );
     }
 

@@ -4,11 +4,16 @@
 //! fuel budget, its memory cap and its epoch deadline. A failure is
 //! classified into a [`CallError`], counted against the component's breaker
 //! and its stats, and its buffered effects are dropped.
+//!
+//! Each call is a `component call` span (debug level: traced, not shown in
+//! logs by default) under the caller's: game, world, component, version,
+//! the fuel it used, and the failure's kind ([`crate::telemetry`]).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use semver::Version;
+use tracing::field::Empty;
 use wasmtime::{Engine, Store, Trap};
 
 use super::effects::{Effects, HostFailure, LogLine};
@@ -38,14 +43,28 @@ pub(super) fn invoke<R>(
     ctx: CallContext,
     f: impl FnOnce(&WorldPre, &mut Store<CallState>) -> wasmtime::Result<R>,
 ) -> Result<CallOutput<R>, CallError> {
-    let permit =
-        component
-            .breaker
-            .admit(Instant::now())
-            .map_err(|wait| CallError::BreakerOpen {
+    let span = tracing::debug_span!(
+        "component call",
+        game = %component.game,
+        world = %component.world,
+        component = %component.name,
+        version = %component.version,
+        fuel_used = Empty,
+        error.type = Empty,
+        otel.status_code = Empty,
+    );
+    let _in_span = span.enter();
+    let permit = match component.breaker.admit(Instant::now()) {
+        Ok(permit) => permit,
+        Err(wait) => {
+            let refused = CallError::BreakerOpen {
                 component: component.label(),
                 retry_in_ms: wait.as_millis() as u64,
-            })?;
+            };
+            failed(&span, &refused);
+            return Err(refused);
+        }
+    };
     let started = Instant::now();
     let mut store = Store::new(engine, CallState::new(ctx, limits));
     store.limiter(|state| &mut state.memory);
@@ -67,6 +86,10 @@ pub(super) fn invoke<R>(
         .map(CallError::kind);
     component.breaker.record(permit, Instant::now(), failure);
     let failure_kind = outcome.as_ref().err().map(CallError::kind);
+    span.record("fuel_used", fuel_used);
+    if let Err(e) = &outcome {
+        failed(&span, e);
+    }
     component.stats.record(
         fuel_used,
         started.elapsed().as_micros() as u64,
@@ -82,6 +105,12 @@ pub(super) fn invoke<R>(
         version: component.version.clone(),
         fuel_used,
     })
+}
+
+/// Marks a call's span failed, with the failure's kind.
+fn failed(span: &tracing::Span, error: &CallError) {
+    span.record("error.type", error.kind());
+    span.record("otel.status_code", "error");
 }
 
 fn classify(

@@ -356,6 +356,11 @@ impl Runtime {
         self.registry.slot(game, world, name)?.version(version)
     }
 
+    /// Every game that has a component, in order.
+    pub fn games(&self) -> Vec<String> {
+        self.registry.games()
+    }
+
     /// Every component of `game`, with its versions (`/metrics` reads
     /// their stats and breakers).
     pub fn slots(&self, game: &str) -> Vec<Arc<ComponentSlot>> {

@@ -313,6 +313,18 @@ impl Registry {
             .clone()
     }
 
+    /// Every game with a component, in order.
+    pub fn games(&self) -> Vec<String> {
+        let mut games: Vec<String> = self
+            .slots
+            .read()
+            .keys()
+            .map(|(g, _, _)| g.clone())
+            .collect();
+        games.dedup();
+        games
+    }
+
     pub fn slots(&self, game: &str) -> Vec<Arc<ComponentSlot>> {
         self.slots
             .read()

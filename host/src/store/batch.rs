@@ -97,6 +97,23 @@ impl CommitBatch {
         Ok(())
     }
 
+    /// Gives each event that has no `traceparent` yet this one: an event
+    /// carries the context of the span that wrote it (see
+    /// [`crate::telemetry`]); one it came with (a replay's) is kept.
+    pub fn trace_events(&mut self, traceparent: Option<&str>) {
+        let Some(traceparent) = traceparent else {
+            return;
+        };
+        for event in self.events.iter_mut().filter(|e| e.traceparent.is_none()) {
+            event.traceparent = Some(traceparent.to_owned());
+        }
+    }
+
+    /// Whether an event of the batch has no `traceparent` yet.
+    pub fn has_untraced_events(&self) -> bool {
+        self.events.iter().any(|e| e.traceparent.is_none())
+    }
+
     /// Nothing to write and nothing to record.
     pub fn is_empty(&self) -> bool {
         self.kv.is_empty()

@@ -9,6 +9,11 @@
 //! fails alone. Under load a group is what queued while the previous commit
 //! ran, so the cost of an fsync is shared by up to `max_batch` operations.
 //!
+//! Each call is a `commit` span (debug level) under the caller's, with the
+//! group that took its batch; the events it writes that have no
+//! `traceparent` take the span's, so their consumers join its trace
+//! ([`crate::telemetry`]).
+//!
 //! Bounds: at most `queue_capacity` batches wait; a caller that finds the
 //! queue full waits for room (back-pressure), so memory never grows past
 //! `queue_capacity + max_batch` batches. Dropping a caller's future after
@@ -18,6 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument as _;
+use tracing::field::Empty;
 
 use super::backend::Backend;
 use super::batch::CommitBatch;
@@ -71,6 +78,31 @@ impl GroupCommitter {
     /// their order, so they share groups in that order (a later batch's
     /// write of a key wins); each gets its own result, once durable.
     pub async fn commit_all(
+        &self,
+        mut batches: Vec<CommitBatch>,
+    ) -> Vec<Result<Committed, StoreError>> {
+        let span = tracing::debug_span!(
+            "commit",
+            batches = batches.len(),
+            group = Empty,
+            group_size = Empty
+        );
+        if crate::telemetry::enabled() && batches.iter().any(CommitBatch::has_untraced_events) {
+            let traceparent = crate::telemetry::traceparent::of(&span);
+            for batch in &mut batches {
+                batch.trace_events(traceparent.as_deref());
+            }
+        }
+        let results = self.queue_and_wait(batches).instrument(span.clone()).await;
+        if let Some(Ok(first)) = results.first() {
+            span.record("group", first.group);
+            span.record("group_size", first.group_size);
+        }
+        results
+    }
+
+    /// Queues `batches` in their order, then waits for each one's result.
+    async fn queue_and_wait(
         &self,
         batches: Vec<CommitBatch>,
     ) -> Vec<Result<Committed, StoreError>> {

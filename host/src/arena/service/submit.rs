@@ -159,6 +159,7 @@ impl Arena {
             submission,
             request_hash,
             reply,
+            span: tracing::Span::current(),
         };
         match tx.try_send(command) {
             Ok(()) => {}

@@ -11,12 +11,20 @@
 //! there too; batches after it that committed are skipped as processed
 //! when they are read again. Every batch carries its processed-event
 //! record, so nothing applies twice whatever ends a run early.
+//!
+//! Each record is decided in its `consume` span, whose context the events
+//! its batch writes take (the shared commit is no one event's); the spans
+//! stay open until the commit that holds their batches returns, and that
+//! commit runs in a `consume run` span linked to each of them.
+
+use tracing::Instrument as _;
 
 use super::{Consumer, Event, Progress};
 use crate::bus::error::BusError;
 use crate::bus::ownership::Unit;
 use crate::bus::{Position, Record};
 use crate::store::{Lease, ProcessedEvent, StoreError};
+use crate::telemetry::traceparent;
 
 /// How a run ended.
 pub(super) struct Run {
@@ -42,6 +50,7 @@ impl Consumer {
         progress: &mut Progress,
     ) -> Result<Run, BusError> {
         let mut batches = Vec::with_capacity(records.len());
+        let mut spans = Vec::with_capacity(records.len());
         let mut failed = None;
         for record in records {
             if record.unreadable.is_some() {
@@ -55,13 +64,18 @@ impl Consumer {
                 envelope: record.envelope.clone(),
                 payload,
             };
-            let mut batch = match self.handler.handle(&event).await {
+            let span = self.consume_span(record);
+            let mut batch = match self.handler.handle(&event).instrument(span.clone()).await {
                 Ok(batch) => batch,
                 Err(e) => {
                     failed = Some((record.position.offset, e.0));
                     break;
                 }
             };
+            if crate::telemetry::enabled() && batch.has_untraced_events() {
+                batch.trace_events(traceparent::of(&span).as_deref());
+            }
+            spans.push(span);
             batch.processed = Some(ProcessedEvent {
                 consumer_group: self.group.clone(),
                 event_id: record.envelope.event_id.clone(),
@@ -83,7 +97,17 @@ impl Consumer {
         let mut done = 0;
         let mut stop = false;
         let mut failure = None;
-        for result in self.store.commit_all(batches).await {
+        let run = tracing::debug_span!(
+            "consume run",
+            messaging.consumer.group.name = %self.group,
+            records = batches.len()
+        );
+        for span in &spans {
+            run.follows_from(span);
+        }
+        let results = self.store.commit_all(batches).instrument(run).await;
+        drop(spans);
+        for result in results {
             match result {
                 Ok(_) => progress.applied += 1,
                 Err(StoreError::AlreadyProcessed { .. }) => progress.skipped += 1,
