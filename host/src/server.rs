@@ -110,13 +110,15 @@ pub fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves `app` on the configured address until ctrl-c.
+/// Serves `app` on the configured address until ctrl-c or SIGTERM.
 pub async fn serve(state: Arc<AppState>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     serve_on(listener, state).await
 }
 
-/// Serves `app` on a bound listener until ctrl-c.
+/// Serves `app` on a bound listener until ctrl-c or SIGTERM (what
+/// Kubernetes and compose send to stop a container), then lets the requests
+/// in flight finish.
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
@@ -126,9 +128,31 @@ pub async fn serve_on(
     // Connection info gives the rate limiter the caller's address.
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop_signal())
         .await?;
     Ok(())
+}
+
+/// Resolves on ctrl-c (SIGINT) or SIGTERM.
+async fn stop_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            // No SIGTERM handler: ctrl-c alone stops the host.
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("stopping: finishing the requests in flight");
 }

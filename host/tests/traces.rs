@@ -7,7 +7,8 @@
 //! a JSON log line of that request carries the trace's id.
 //!
 //! On the embedded log, and on Kafka (`IDEMPO_TEST_KAFKA`, as in the other
-//! Kafka suites).
+//! Kafka suites). And a host stopped by SIGTERM ends its requests, exits
+//! cleanly and exports what it still held.
 
 #[macro_use]
 mod common;
@@ -186,6 +187,27 @@ impl Trace {
 
 // ------------------------------------------------------------ the host
 
+/// The exporter's command: the host of `config` exporting to `collector`,
+/// its JSON log lines into `stdout`.
+fn exporting(
+    dir: &std::path::Path,
+    port: u16,
+    config: &str,
+    collector: &str,
+    stdout: &std::path::Path,
+) -> std::process::Command {
+    let mut command = host_command(dir, port, config);
+    command
+        .args(["--log-format", "json"])
+        .env("RUST_LOG", "info,wasmtime=warn,cranelift=warn")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector)
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .env_remove("OTEL_SERVICE_NAME")
+        .stdout(std::fs::File::create(stdout).expect("stdout file"))
+        .stderr(std::process::Stdio::inherit());
+    command
+}
+
 /// A 4x4 pit with no resources (the duellists spawn side by side), quick
 /// pipelines, spans exported every 50 ms; `bus` is the `[bus]` table's
 /// backend lines.
@@ -234,14 +256,7 @@ async fn a_killing_blow_is_one_trace_from_the_request_to_each_consumer(bus: &str
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
     let stdout = dir.path().join("stdout.log");
-    let child = host_command(dir.path(), port, &config(bus))
-        .args(["--log-format", "json"])
-        .env("RUST_LOG", "info,wasmtime=warn,cranelift=warn")
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
-        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        .env_remove("OTEL_SERVICE_NAME")
-        .stdout(std::fs::File::create(&stdout).expect("stdout file"))
-        .stderr(std::process::Stdio::inherit())
+    let child = exporting(dir.path(), port, &config(bus), &collector, &stdout)
         .spawn()
         .expect("the host starts");
     let mut process = HostProcess::from(child);
@@ -401,4 +416,53 @@ async fn through_kafka_a_killing_blow_is_one_trace_to_each_consumer() {
          topic_prefix = \"{prefix}\"\n"
     ))
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_stopped_by_sigterm_exits_cleanly_and_exports_what_it_held() {
+    let receiver = Receiver::default();
+    let collector = receiver.start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let stdout = dir.path().join("stdout.log");
+    // Spans are exported every ten minutes: only the stop exports them.
+    let config = "[telemetry]\nexport_every_ms = 600000\n";
+    let child = exporting(dir.path(), port, config, &collector, &stdout)
+        .spawn()
+        .expect("the host starts");
+    let mut process = HostProcess::from(child);
+    let client = Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_healthy(&client, &base, PATIENCE).await;
+    let (traceparent, trace_id, _) = caller_traceparent();
+    let signed_up = client
+        .post(format!("{base}/v1/players"))
+        .header("traceparent", &traceparent)
+        .json(&json!({ "name": "ann", "password": common::players::PASSWORD }))
+        .send()
+        .await
+        .expect("signs up");
+    assert_eq!(signed_up.status(), StatusCode::CREATED);
+    assert!(
+        receiver.of_trace(&trace_id).is_empty(),
+        "nothing exported yet"
+    );
+
+    let (status, _process) =
+        tokio::task::spawn_blocking(move || (process.terminate(PATIENCE), process))
+            .await
+            .expect("joined");
+    let status = status.expect("the host stopped on SIGTERM");
+    assert!(status.success(), "a clean exit: {status}");
+    let spans = receiver.of_trace(&trace_id);
+    assert!(
+        spans.iter().any(|s| s.kind == SpanKind::Server),
+        "the sign-up's server span was exported at the stop: {spans:?}"
+    );
+    let log = std::fs::read_to_string(&stdout).expect("log");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("finishing the requests in flight")),
+        "the stop was logged"
+    );
 }

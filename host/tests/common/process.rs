@@ -30,6 +30,24 @@ impl HostProcess {
         self.0.kill().expect("SIGKILL");
         self.0.wait().expect("reaped");
     }
+
+    /// SIGTERM (what Kubernetes sends), and how the process exited, or
+    /// `None` if it was still running after `patience`.
+    pub fn terminate(&mut self, patience: Duration) -> Option<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM sent");
+        let deadline = Instant::now() + patience;
+        while Instant::now() < deadline {
+            if let Some(status) = self.0.try_wait().expect("waits") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
 }
 
 impl Drop for HostProcess {
