@@ -53,6 +53,7 @@ fn submission(player: &str, match_id: &str, key: &str, kind: ActionKind) -> Subm
         idempotency_key: key.into(),
         kind,
         stamp: None,
+        correlation_id: Some(format!("request-{key}")),
     }
 }
 
@@ -93,6 +94,7 @@ async fn events(store: &Store, event_type: &str) -> Vec<serde_json::Value> {
                 serde_json::from_str(&r.event.payload).expect("JSON payload");
             payload["_topic"] = r.event.topic.clone().into();
             payload["_key"] = r.event.key.clone().into();
+            payload["_correlation_id"] = r.event.correlation_id.clone().into();
             payload
         })
         .collect()
@@ -297,6 +299,9 @@ async fn a_whole_match_runs_to_its_finish_and_publishes_match_finished(store: &S
     assert_eq!(finished[0]["version"], "1.0.0");
     let actions = events(store, "ActionResolved").await;
     assert_eq!(actions.len(), 2);
+    // Each carries the correlation id of the request that caused it.
+    let correlations: Vec<_> = actions.iter().map(|a| &a["_correlation_id"]).collect();
+    assert_eq!(correlations, ["request-k0", "request-k1"]);
     assert!(
         actions
             .iter()

@@ -147,6 +147,7 @@ impl Host {
                 idempotency_key: key.into(),
                 kind,
                 stamp: None,
+                correlation_id: None,
             })
             .await
             .expect("the action is answered")

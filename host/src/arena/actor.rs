@@ -261,7 +261,9 @@ impl Actor {
         let now_ms = self.now_ms();
         let response = serde_json::to_string(&outcome)
             .map_err(|e| ArenaError::invalid("action outcome", e.to_string()))?;
-        let mut batch = self.batch(&step, now_ms).await?;
+        let mut batch = self
+            .batch(&step, now_ms, submission.correlation_id.as_deref())
+            .await?;
         batch.idempotency = Some(IdempotencyDone {
             game: submission.game.clone(),
             scope: submission.player.clone(),
@@ -286,7 +288,10 @@ impl Actor {
                 "action": submission.kind,
                 "effects": outcome.effects,
             });
-            let event = self.event(PLAYER_ACTIONS, "ActionResolved", payload, now_ms);
+            let event = OutboxEvent::from_emitted(
+                &self.emitted(PLAYER_ACTIONS, "ActionResolved", payload),
+                &self.meta(now_ms, submission.correlation_id.as_deref()),
+            );
             // The action's event before the finish it caused.
             let at = batch
                 .events
@@ -323,7 +328,7 @@ impl Actor {
         if step.entries.is_empty() {
             return Ok(());
         }
-        let batch = self.batch(&step, self.now_ms()).await?;
+        let batch = self.batch(&step, self.now_ms(), None).await?;
         self.deps.store.commit(batch).await?;
         self.committed(step);
         Ok(())
@@ -365,8 +370,14 @@ impl Actor {
     }
 
     /// The batch of `step`: its log entries, the component's effects, the
-    /// finish event, fenced by the match's lease.
-    async fn batch(&mut self, step: &Step, now_ms: i64) -> Result<CommitBatch, ArenaError> {
+    /// finish event, fenced by the match's lease; its events carry
+    /// `correlation_id`, the request's that caused the step, if one did.
+    async fn batch(
+        &mut self,
+        step: &Step,
+        now_ms: i64,
+        correlation_id: Option<&str>,
+    ) -> Result<CommitBatch, ArenaError> {
         let record = &self.live.record;
         let Some(lease) = self.deps.lease.hold(&self.deps.store, now_ms).await? else {
             return Err(ArenaError::NotOwnedHere {
@@ -377,7 +388,7 @@ impl Actor {
             fence: Some(lease.clone()),
             ..CommitBatch::default()
         };
-        let meta = self.meta(now_ms);
+        let meta = self.meta(now_ms, correlation_id);
         for effects in &step.component_effects {
             batch.add_effects(effects.clone(), &meta)?;
         }
@@ -398,33 +409,27 @@ impl Actor {
                 "component": record.component,
                 "version": record.version.to_string(),
             });
-            batch
-                .events
-                .push(self.event(MATCH_EVENTS, "MatchFinished", payload, now_ms));
+            batch.events.push(OutboxEvent::from_emitted(
+                &self.emitted(MATCH_EVENTS, "MatchFinished", payload),
+                &meta,
+            ));
         }
         Ok(batch)
     }
 
-    fn event(
-        &self,
-        topic: &str,
-        event_type: &str,
-        payload: serde_json::Value,
-        now_ms: i64,
-    ) -> OutboxEvent {
-        let emitted = EmittedEvent {
+    fn emitted(&self, topic: &str, event_type: &str, payload: serde_json::Value) -> EmittedEvent {
+        EmittedEvent {
             topic: topic.into(),
             key: self.live.record.match_id.clone(),
             event_type: event_type.into(),
             payload,
-        };
-        OutboxEvent::from_emitted(&emitted, &self.meta(now_ms))
+        }
     }
 
-    fn meta(&self, now_ms: i64) -> EventMeta {
+    fn meta(&self, now_ms: i64, correlation_id: Option<&str>) -> EventMeta {
         EventMeta {
             game: self.live.record.game.clone(),
-            correlation_id: None,
+            correlation_id: correlation_id.map(str::to_owned),
             traceparent: None,
             created_at_ms: now_ms,
         }

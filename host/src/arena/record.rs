@@ -123,6 +123,10 @@ pub struct Submission {
     /// The stamp (an item id) that seals the action, if any.
     #[serde(default)]
     pub stamp: Option<String>,
+    /// The correlation id of the request that carried it: the events of
+    /// its step carry it too. Not part of what a retry must repeat.
+    #[serde(default)]
+    pub correlation_id: Option<String>,
 }
 
 /// The response to an action, stored with its idempotency record and

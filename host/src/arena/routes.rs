@@ -26,7 +26,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
@@ -248,6 +248,7 @@ impl From<ActionBody> for ActionKind {
 async fn act(
     State(state): State<Arc<AppState>>,
     player: Player,
+    Extension(corr): Extension<correlation::CorrelationId>,
     ApiPath(match_id): ApiPath<Param>,
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(request): ApiJson<ActionRequest>,
@@ -262,6 +263,7 @@ async fn act(
             idempotency_key: key,
             kind: request.action.into(),
             stamp: request.stamp,
+            correlation_id: Some(corr.as_str().to_owned()),
         })
         .await?;
     Ok(answer(outcome))
