@@ -581,6 +581,29 @@ async fn an_offer_swaps_items_and_currency_both_ways(store: &Store) {
         "give": { "items": ["pot-1"], "currency": [{ "currency": "gold", "amount": 15 }] },
         "want": { "items": ["cry-1"], "currency": [{ "currency": "gold", "amount": 5 }] },
     });
+    // A currency the market does not trade cannot change hands here
+    // either: xp makes levels, it is earned.
+    for (key, side) in [("xp-give", "give"), ("xp-want", "want")] {
+        let (status, body) = m
+            .post(
+                &ann,
+                "/offers",
+                key,
+                json!({ "to": bob.id, (side): { "currency": [{ "currency": "xp", "amount": 100 }] } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("/market-refused")),
+            "{body}"
+        );
+        assert!(
+            body["detail"].as_str().is_some_and(|d| d.contains("xp")),
+            "{body}"
+        );
+    }
     let (status, made) = m.post(&ann, "/offers", "offer-1", offer).await;
     assert_eq!(status, StatusCode::CREATED, "{made}");
     let id = made["id"].as_str().expect("an offer id").to_owned();

@@ -15,9 +15,13 @@ use super::trade::OFFER;
 use super::{Caller, Market, MarketError, no_pool};
 use crate::economy::items::{self, ItemState};
 use crate::gateway::accounts;
+use crate::runtime::bindings::market_api::Trade;
 use crate::saga::plan::{Capture, Handover, Plan, Settlement, Step};
 use crate::store::economy_ops::{EconomyOp, OfferMove, OfferParty, OfferRow, Payout};
 use crate::store::{CommitBatch, Notice, Store, StoreError, on_db};
+
+/// The item type an offer's currency line is quoted as.
+const OFFER_LINE: &str = "offer";
 
 /// An amount of one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +119,10 @@ impl Market {
         }
         self.owned(caller, &caller.player, &body.give.items).await?;
         self.owned(caller, &body.to, &body.want.items).await?;
+        self.traded(caller, &caller.player, &body.to, &body.give)
+            .await?;
+        self.traded(caller, &body.to, &caller.player, &body.want)
+            .await?;
         let now = crate::store::now_ms();
         let offer = Offer {
             id: crate::store::new_event_id(),
@@ -356,6 +364,30 @@ impl Market {
             return Err(MarketError::Invalid(format!(
                 "`{which}` amounts are more than 0"
             )));
+        }
+        Ok(())
+    }
+
+    /// Refuses a currency line the market's rules would not trade: each is
+    /// quoted as a trade of its amount from `payer` to `payee`, so a
+    /// currency the market does not trade (xp, which makes levels) cannot
+    /// change hands through an offer either.
+    async fn traded(
+        &self,
+        caller: &Caller,
+        payer: &str,
+        payee: &str,
+        side: &Side,
+    ) -> Result<(), MarketError> {
+        for line in &side.currency {
+            let trade = Trade {
+                buyer: payer.to_owned(),
+                seller: payee.to_owned(),
+                item_type: OFFER_LINE.to_owned(),
+                currency: line.currency.clone(),
+                price: u64::try_from(line.amount).unwrap_or_default(),
+            };
+            self.rules.quote(&caller.game, trade).await?;
         }
         Ok(())
     }
