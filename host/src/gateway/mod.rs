@@ -14,6 +14,8 @@
 //! - [`routes`]: register, sign in, `me`; [`json`]: JSON bodies whose
 //!   refusals are problem+json ([`ApiJson`]);
 //! - [`idempotency_key`]: the `Idempotency-Key` header of mutating calls;
+//!   [`command`]: the key's record around a service's command (reserved,
+//!   done with the answer, replayed);
 //! - [`config`]: the `[gateway]` knobs.
 //!
 //! A request to `/v1`: [`correlation::correlate`] -> [`rate_limit::limit`]
@@ -24,6 +26,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod body_limit;
+pub mod command;
 pub mod config;
 pub mod correlation;
 pub mod idempotency_key;
