@@ -54,6 +54,9 @@ pub struct Config {
     /// How sagas run: leases, retries, breakers, injected faults (see
     /// [`crate::saga`]).
     pub saga: crate::saga::SagaConfig,
+    /// The daily tournaments: their component, reservations, scheduler,
+    /// boards (see [`crate::tournament`]).
+    pub tournament: crate::tournament::TournamentConfig,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             rewards: crate::economy::rewards::RewardsConfig::default(),
             market: crate::market::MarketConfig::default(),
             saga: crate::saga::SagaConfig::default(),
+            tournament: crate::tournament::TournamentConfig::default(),
         }
     }
 }

@@ -33,6 +33,10 @@ pub struct AppState {
     pub sagas: crate::saga::Sagas,
     /// Listings, trades, offers, crafting.
     pub market: Arc<crate::market::Market>,
+    /// The daily tournaments (and the level curve of progression).
+    pub tournaments: Arc<crate::tournament::Tournaments>,
+    /// The host's clock (the arena's; a driven one in tests).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
@@ -53,7 +57,7 @@ impl AppState {
             config.arena.clone(),
             runtime.clone(),
             store.clone(),
-            clock,
+            clock.clone(),
             &host_id,
         )?;
         let sagas = crate::saga::Sagas::new(store.clone(), &host_id, config.saga.clone());
@@ -62,6 +66,13 @@ impl AppState {
             runtime.clone(),
             sagas.clone(),
             config.market.clone(),
+        );
+        let tournaments = crate::tournament::Tournaments::new(
+            store.clone(),
+            crate::tournament::TournamentRules::new(runtime.clone(), &config.tournament.component),
+            sagas.clone(),
+            clock.clone(),
+            config.tournament.clone(),
         );
         Ok(Self {
             config,
@@ -72,6 +83,8 @@ impl AppState {
             arena: Arc::new(arena),
             sagas,
             market: Arc::new(market),
+            tournaments: Arc::new(tournaments),
+            clock,
         })
     }
 }

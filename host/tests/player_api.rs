@@ -74,6 +74,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/crafts"),
     ("get", "/leaderboard"),
     ("get", "/leaderboard/players/{player_id}"),
+    ("get", "/players/me/progress"),
     ("get", "/openapi.json"),
     ("get", "/ws"),
 ];
@@ -93,10 +94,18 @@ async fn market_host() -> Served {
     serve(config(2), rt).await
 }
 
-/// A runtime with the classic combat rules.
+/// A runtime with the classic combat rules and the standard tournament
+/// (which gives the level curve).
 fn combat_runtime() -> Runtime {
     let rt = runtime();
     load(&rt, World::Combat, "classic", "1.0.0", "combat_classic");
+    load(
+        &rt,
+        World::Tournament,
+        "standard",
+        "1.0.0",
+        "tournament_standard",
+    );
     rt
 }
 
@@ -1874,6 +1883,51 @@ async fn players_list_browse_buy_swap_and_craft_on_the_market() {
         .collect();
     kinds.sort();
     assert_eq!(kinds, ["crystal", "iron-sword", "iron-sword"]);
+}
+
+// ------------------------------------------------------------------ progression
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_players_xp_makes_their_level_on_the_tournaments_curve() {
+    let served = host(2).await;
+    let api = Api::of(&served);
+    let ann = api.player("ann").await;
+    let ask = || Ask {
+        token: Some(&ann.token),
+        ..Ask::default()
+    };
+    let fresh = api
+        .call(Method::GET, "/players/me/progress", ask())
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        fresh,
+        json!({ "xp": 0, "level": 1, "level_xp": 0, "next_level_xp": 50 })
+    );
+    commit_economy(
+        &served,
+        EconomyWrites {
+            credits: vec![Credit {
+                game: GAME.into(),
+                player: ann.id.clone(),
+                currency: "xp".into(),
+                amount: 2_000,
+                reason: "match-reward".into(),
+                reference: "match:m1".into(),
+                key: "match:m1/ann/xp".into(),
+            }],
+            ..EconomyWrites::default()
+        },
+    )
+    .await;
+    let grown = api
+        .call(Method::GET, "/players/me/progress", ask())
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        grown,
+        json!({ "xp": 2_000, "level": 9, "level_xp": 1_800, "next_level_xp": 2_250 })
+    );
 }
 
 // ------------------------------------------------------------------ the document

@@ -245,6 +245,9 @@ pub enum EconomyOp {
     OfferMove(OfferMove),
     SagaStart(SagaRow),
     SagaStep(SagaStep),
+    /// Announces the level-ups the batch's xp credits cause (never a
+    /// conflict; `super::level_watch`).
+    LevelWatch(super::level_watch::LevelWatch),
 }
 
 /// Why a guarded operation did not apply.
@@ -343,6 +346,7 @@ impl EconomyOp {
                 text("saga error", s.error.as_deref().unwrap_or(""))?;
                 text("saga failure", s.to.failure.as_deref().unwrap_or(""))
             }
+            Self::LevelWatch(w) => w.validate(),
         }
     }
 }
@@ -419,6 +423,7 @@ macro_rules! economy_ops_sql {
                     Op::OfferMove(m) => move_offer(tx, m, now_ms).await?,
                     Op::SagaStart(s) => start_saga(tx, s, now_ms).await?,
                     Op::SagaStep(s) => step_saga(tx, s, now_ms).await?,
+                    Op::LevelWatch(w) => watch_level(tx, w).await?,
                 };
                 if let Some(conflict) = refused {
                     return Ok(Err(StoreError::Economy(conflict)));

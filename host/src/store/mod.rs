@@ -16,7 +16,8 @@
 //!   committed in batches;
 //! - [`economy`]: wallet credits, items, stamp spends and notices, committed
 //!   in batches; [`economy_ops`]: guarded economy operations (holds, item
-//!   locks and moves, listings, offers, the saga log);
+//!   locks and moves, listings, offers, the saga log); [`level_watch`]: the
+//!   level-ups an xp credit causes, written with it;
 //! - [`error`]: the one error type, [`StoreError`].
 //!
 //! The path of a stamped action through here: the gateway looks up its
@@ -37,6 +38,7 @@ pub mod idempotency;
 pub mod kv;
 pub mod leaderboard_delta;
 pub mod lease;
+pub mod level_watch;
 pub mod migrations;
 pub mod outbox;
 pub mod postgres;
