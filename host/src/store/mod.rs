@@ -17,7 +17,8 @@
 //! - [`economy`]: wallet credits, items, stamp spends and notices, committed
 //!   in batches; [`economy_ops`]: guarded economy operations (holds, item
 //!   locks and moves, listings, offers, the saga log); [`level_watch`]: the
-//!   level-ups an xp credit causes, written with it;
+//!   level-ups an xp credit causes, written with it; [`tournament_ops`]: a
+//!   day's tournament, its groups, scores, ranks and claims;
 //! - [`error`]: the one error type, [`StoreError`].
 //!
 //! The path of a stamped action through here: the gateway looks up its
@@ -45,6 +46,7 @@ pub mod postgres;
 pub mod processed;
 pub mod sql;
 pub mod sqlite;
+pub mod tournament_ops;
 
 use std::ops::Deref;
 use std::path::Path;

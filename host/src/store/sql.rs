@@ -674,6 +674,7 @@ macro_rules! sql_backend {
             $crate::store::economy::economy_sql!($Db);
             $crate::store::economy_ops::economy_ops_sql!($Db);
             $crate::store::level_watch::level_watch_sql!($Db);
+            $crate::store::tournament_ops::tournament_ops_sql!($Db);
 
             /// The key-value writes of `batches`, folded so each key is written
             /// once with its last value.
