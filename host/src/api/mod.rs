@@ -8,6 +8,8 @@
 //! - [`crate::economy::routes`]: wallet, ledger, inventory, notices;
 //! - [`crate::market::routes`]: listings, trades, offers, crafting;
 //! - [`crate::progression::routes`]: the player's xp and level;
+//! - [`crate::tournament::routes`]: the daily tournament: entry, standings,
+//!   boards, the reward claim;
 //! - [`leaderboard`]: the top and a player's rank;
 //! - [`openapi`]: the OpenAPI document of all of it.
 
@@ -28,6 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(crate::economy::routes::routes())
         .merge(crate::market::routes::routes())
         .merge(crate::progression::routes::routes())
+        .merge(crate::tournament::routes::routes())
         .merge(leaderboard::routes())
         .merge(openapi::routes())
 }

@@ -118,7 +118,12 @@ impl Market {
 
 impl Caller {
     /// An `economy-events` event of this caller's request, keyed by `key`.
-    fn event(&self, key: &str, event_type: &str, payload: serde_json::Value) -> OutboxEvent {
+    pub(crate) fn event(
+        &self,
+        key: &str,
+        event_type: &str,
+        payload: serde_json::Value,
+    ) -> OutboxEvent {
         let meta = EventMeta {
             game: self.game.clone(),
             correlation_id: self.correlation_id.clone(),

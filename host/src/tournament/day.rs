@@ -82,6 +82,19 @@ impl Day {
     }
 }
 
+/// `at_ms` as an RFC 3339 UTC instant to the second, e.g.
+/// `2026-05-01T12:00:00Z`, for messages.
+pub fn instant(at_ms: i64) -> String {
+    let day = Day::of(at_ms);
+    let secs = (at_ms - day.start_ms()).clamp(0, DAY_MS - 1) / 1_000;
+    format!(
+        "{day}T{:02}:{:02}:{:02}Z",
+        secs / 3_600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = self.civil();
@@ -145,6 +158,8 @@ mod tests {
         assert_eq!(day.weekday(), 2, "a Tuesday");
         assert_eq!(day.next().to_string(), "2023-11-15");
         assert_eq!(Day::of(0).weekday(), 4, "1970-01-01 was a Thursday");
+        assert_eq!(instant(day.start_ms() + 43_200_000), "2023-11-14T12:00:00Z");
+        assert_eq!(instant(day.start_ms() + 86_340_999), "2023-11-14T23:59:00Z");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! | `UnknownGroup` | 404 | `unknown-group` |
 //! | `AlreadyEntered` | 409 | `already-entered` |
 //! | `NotFinal` | 409 | `tournament-not-final` (a claim before the end) |
+//! | `EntryFailed` | 409 | `entry-failed` (its saga failed and refunded the fee) |
 //! | `InFlight` | 409 | `idempotency-key-in-flight` |
 //! | `LevelTooLow` | 422 | `level-too-low` |
 //! | `InsufficientFunds` | 422 | `insufficient-funds` |
@@ -39,6 +40,8 @@ pub enum TournamentError {
     AlreadyEntered { day: String },
     #[error("the tournament of {day} is not over yet: ranks are final at {ends_at}")]
     NotFinal { day: String, ends_at: String },
+    #[error("the entry did not complete and its fee was refunded: {0}")]
+    EntryFailed(String),
     #[error("this Idempotency-Key's first request is still being served")]
     InFlight,
     #[error("level {min} is needed to enter; you are level {level}")]
@@ -107,6 +110,7 @@ impl From<TournamentError> for Problem {
                 "tournament-not-final",
                 "The tournament is not over",
             ),
+            E::EntryFailed(_) => problem(StatusCode::CONFLICT, "entry-failed", "Entry failed"),
             E::InFlight => problem(
                 StatusCode::CONFLICT,
                 "idempotency-key-in-flight",

@@ -5,14 +5,39 @@
 //! - [`day`]: the UTC day a tournament is, and its `YYYY-MM-DD` id;
 //! - [`rules`]: the tournament component's answers (the day's rules, the
 //!   level curve, points, bonuses), checked;
-//! - [`error`]: refusals and failures as problem+json.
+//! - [`schedule`]: the scheduler: the day's tournament made at 00:00 UTC,
+//!   ended (ranks final) at its end, expired reservations refunded;
+//! - [`entry`]: entering: the checks, then the reservation saga (hold the
+//!   fee, join a group, pay the house);
+//! - [`scores`]: the `tournament` consumer group: points from finished
+//!   matches and level-ups;
+//! - [`boards`]: a group's standings and the top, fresh within their
+//!   windows; [`views`]: a tournament and a player's standing;
+//! - [`claim`]: the reward of a final rank, once;
+//! - [`routes`], [`error`]: the HTTP routes, and their problem+json;
+//! - [`db`]: the reads.
+//!
+//! The path of an entry: `POST /v1/tournaments/{day}/entries` ([`routes`])
+//! -> [`Tournaments::enter`] checks the rules and starts the saga
+//! (`crate::saga`) -> each step commits with its guarded operation
+//! (`crate::store::tournament_ops`: the group join) -> the answer names the
+//! group. The path of a point: `MatchFinished` or `UserLeveledUp` ->
+//! [`scores::Scores`] -> a score addition, once per event -> [`boards`].
 //!
 //! Time comes from the host's [`Clock`] (a driven one in tests), shifted by
 //! [`TournamentConfig::clock_offset_ms`].
 
+pub mod boards;
+pub mod claim;
 pub mod day;
+pub mod db;
+pub mod entry;
 pub mod error;
+pub mod routes;
 pub mod rules;
+pub mod schedule;
+pub mod scores;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -109,6 +134,7 @@ pub struct Tournaments {
     sagas: Sagas,
     clock: Arc<dyn Clock>,
     config: TournamentConfig,
+    boards: boards::Boards,
 }
 
 impl Tournaments {
@@ -130,8 +156,20 @@ impl Tournaments {
             rules,
             sagas,
             clock,
+            boards: boards::Boards::new(config.max_cached_boards),
             config,
         }
+    }
+
+    /// Tournament `id` (a date): today's is made if missing; another day's
+    /// is read (`NoTournament` if there is none).
+    pub async fn read(
+        &self,
+        game: &str,
+        id: &str,
+    ) -> Result<db::TournamentRecord, TournamentError> {
+        let day: Day = id.parse().map_err(TournamentError::Invalid)?;
+        self.ensure(game, day).await
     }
 
     pub fn rules(&self) -> &TournamentRules {
