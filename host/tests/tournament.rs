@@ -776,3 +776,65 @@ async fn one_tournament_a_day_however_many_hosts_make_it(store: &Store) {
         "yesterday's ended"
     );
 }
+
+/// Two hosts, each with its own pool and group committer, enter players
+/// into one PostgreSQL database at once: their joins are concurrent
+/// transactions, and still no group holds more than 35.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_entries_from_two_hosts_at_once_never_overfill_a_group() {
+    const EACH: usize = 300;
+    let fixture = postgres().await;
+    let config = idempo_host::config::StorageConfig {
+        database_url: fixture.database_url.clone(),
+        ..common::db::test_config()
+    };
+    let other = Store::open(&config, std::path::Path::new("unused"))
+        .await
+        .expect("a second host's store");
+    let rt = tournament_runtime();
+    let clock = Arc::new(ManualClock::new(at(8, 0)));
+    let a = Arc::new(host_on(
+        &fixture.store,
+        &rt,
+        &clock,
+        "host-a",
+        FaultConfig::default(),
+    ));
+    let b = Arc::new(host_on(
+        &other,
+        &rt,
+        &clock,
+        "host-b",
+        FaultConfig::default(),
+    ));
+    let players: Vec<String> = (0..2 * EACH).map(|i| format!("q{i:04}")).collect();
+    seed(&fixture.store, &players, 500, LEVEL_10_XP).await;
+    let mut tasks = Vec::new();
+    for (i, p) in players.iter().enumerate() {
+        let h = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let p = p.clone();
+        tasks.push(tokio::spawn(async move { h.enter(&p, "in").await.status }));
+    }
+    for task in tasks {
+        let status = task.await.expect("an entry");
+        assert!(status == 201 || status == 202, "{status}");
+    }
+    eventually("every entry saga ended", || async {
+        let counts = idempo_host::saga::record::counts(&fixture.store)
+            .await
+            .expect("counts");
+        !counts
+            .iter()
+            .any(|(status, n)| status == "running" && *n > 0)
+    })
+    .await;
+    let groups = tdb::groups(&fixture.store, GAME, DAY)
+        .await
+        .expect("groups");
+    let sizes: Vec<i64> = groups.iter().map(|(_, m)| *m).collect();
+    let mut expected = vec![35; 2 * EACH / 35];
+    expected.push((2 * EACH % 35) as i64);
+    assert_eq!(sizes, expected, "filled in order, none over 35");
+    assert_eq!(a.gold(HOUSE).await, (500 * 2 * EACH as i64, 0));
+    common::audit::assert_sound(&fixture.store, true).await;
+}
