@@ -43,6 +43,7 @@ conformance!(
     matches_and_a_level_up_score_once_however_often_their_events_come,
     the_day_ends_with_final_ranks_and_each_reward_is_claimed_once,
     one_tournament_a_day_however_many_hosts_make_it,
+    a_designer_changes_the_rules_by_hot_swap_and_a_made_tournament_keeps_its_own,
 );
 
 // ----------------------------------------------------------------- fixtures
@@ -775,6 +776,70 @@ async fn one_tournament_a_day_however_many_hosts_make_it(store: &Store) {
             .is_final(),
         "yesterday's ended"
     );
+}
+
+async fn a_designer_changes_the_rules_by_hot_swap_and_a_made_tournament_keeps_its_own(
+    store: &Store,
+) {
+    let rt = tournament_runtime();
+    let clock = Arc::new(ManualClock::new(at(8, 0)));
+    let h = host_on(store, &rt, &clock, "host-a", FaultConfig::default());
+    // Level 6 (750 xp): below Friday's level 10.
+    seed(store, &["ann".into()], 1_000, 750).await;
+    let friday = h.tournaments.view(GAME, DAY).await.expect("Friday's");
+    assert_eq!((friday.entry_fee, friday.version.as_str()), (500, "1.0.0"));
+    h.enter("ann", "fri-1").await.refused(422, "level-too-low");
+
+    // The weekend cup is published and made active while the game runs.
+    rt.load(
+        GAME,
+        World::Tournament,
+        "standard",
+        common::v("1.1.0"),
+        &common::wasm("tournament_standard_v2"),
+        false,
+    )
+    .expect("1.1.0 loads");
+    rt.activate(
+        GAME,
+        World::Tournament,
+        "standard",
+        &common::v("1.1.0"),
+        "designer",
+    )
+    .expect("1.1.0 is active");
+    let friday = h.tournaments.view(GAME, DAY).await.expect("Friday's");
+    assert_eq!(
+        (friday.min_level, friday.version.as_str()),
+        (10, "1.0.0"),
+        "kept"
+    );
+    h.enter("ann", "fri-2").await.refused(422, "level-too-low");
+
+    // Saturday's tournament is made by 1.1.0: the cup.
+    let saturday: Day = "2026-05-02".parse().unwrap();
+    clock.set(saturday.start_ms() + 8 * 3_600_000);
+    h.tournaments.tick(GAME).await;
+    let cup = h
+        .tournaments
+        .view(GAME, "2026-05-02")
+        .await
+        .expect("Saturday's");
+    assert_eq!(
+        (
+            cup.entry_fee,
+            cup.min_level,
+            cup.group_size,
+            cup.version.as_str()
+        ),
+        (250, 5, 20, "1.1.0")
+    );
+    let response = h
+        .tournaments
+        .command(&player("ann"), None, "sat-1", "2026-05-02", Order::Enter)
+        .await;
+    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(h.gold("ann").await, (750, 0), "the cup's fee");
 }
 
 /// Two hosts, each with its own pool and group committer, enter players
