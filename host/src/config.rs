@@ -56,6 +56,9 @@ pub struct Config {
     pub saga: crate::saga::SagaConfig,
     /// Traces over OTLP (see [`crate::telemetry::TelemetryConfig`]).
     pub telemetry: crate::telemetry::TelemetryConfig,
+    /// The daily tournaments: their component, reservations, scheduler,
+    /// boards (see [`crate::tournament`]).
+    pub tournament: crate::tournament::TournamentConfig,
 }
 
 impl Default for Config {
@@ -80,6 +83,7 @@ impl Default for Config {
             market: crate::market::MarketConfig::default(),
             saga: crate::saga::SagaConfig::default(),
             telemetry: crate::telemetry::TelemetryConfig::default(),
+            tournament: crate::tournament::TournamentConfig::default(),
         }
     }
 }

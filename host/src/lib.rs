@@ -20,6 +20,11 @@
 //!   from the event log;
 //! - [`market`]: listings, trades, player offers and crafting, with the
 //!   market component's rules;
+//! - [`progression`]: xp makes a level; a level reached is announced
+//!   (`UserLeveledUp`) with the credit that caused it;
+//! - [`tournament`]: the daily tournament: schedule, entry saga, groups,
+//!   scores from matches and level-ups, boards, end-of-day ranks and
+//!   rewards, with the tournament component's rules;
 //! - [`logs`]: the log lines, as text or one JSON object per line;
 //! - [`metrics`]: Prometheus metrics at `/metrics`: a small registry, the
 //!   text format, request timing, and what is read from the host at scrape;
@@ -62,6 +67,7 @@ pub mod logs;
 pub mod market;
 pub mod metrics;
 pub mod problem;
+pub mod progression;
 pub mod readiness;
 pub mod runtime;
 pub mod saga;
@@ -69,6 +75,7 @@ pub mod server;
 pub mod services;
 pub mod store;
 pub mod telemetry;
+pub mod tournament;
 
 /// The game a default install serves.
 pub const DEFAULT_GAME: &str = "default";

@@ -5,7 +5,7 @@
 //! Three checks, run together, each within [`CHECK_TIMEOUT`]:
 //! - `database`: the store answers a read;
 //! - `bus`: the event bus answers the end offset of `match-events`;
-//! - `components`: every world (combat, rewards, market) has an active
+//! - `components`: every world (combat, rewards, market, tournament) has an active
 //!   component in the default game.
 //!
 //! 200 `{"status": "ready", "checks": {<name>: {"status": "ok"}, ...}}`

@@ -35,6 +35,10 @@ pub struct AppState {
     pub market: Arc<crate::market::Market>,
     /// The names of the players answers mention.
     pub names: crate::gateway::names::PlayerNames,
+    /// The daily tournaments (and the level curve of progression).
+    pub tournaments: Arc<crate::tournament::Tournaments>,
+    /// The host's clock (the arena's; a driven one in tests).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
@@ -55,7 +59,7 @@ impl AppState {
             config.arena.clone(),
             runtime.clone(),
             store.clone(),
-            clock,
+            clock.clone(),
             &host_id,
         )?;
         let sagas = crate::saga::Sagas::new(store.clone(), &host_id, config.saga.clone());
@@ -64,6 +68,13 @@ impl AppState {
             runtime.clone(),
             sagas.clone(),
             config.market.clone(),
+        );
+        let tournaments = crate::tournament::Tournaments::new(
+            store.clone(),
+            crate::tournament::TournamentRules::new(runtime.clone(), &config.tournament.component),
+            sagas.clone(),
+            clock.clone(),
+            config.tournament.clone(),
         );
         Ok(Self {
             config,
@@ -75,6 +86,8 @@ impl AppState {
             sagas,
             market: Arc::new(market),
             names: Default::default(),
+            tournaments: Arc::new(tournaments),
+            clock,
         })
     }
 

@@ -1,7 +1,8 @@
 //! The host's background work, started together and stopped together: the
 //! outbox relay, housekeeping, the consumer groups of the default game
-//! (`rewards`, `leaderboard`), the arena's lobby, and the takeover of
-//! matches and sagas whose host died.
+//! (`rewards`, `leaderboard`, `tournament`), the tournament's scheduler,
+//! the arena's lobby, and the takeover of matches and sagas whose host
+//! died.
 //!
 //! Every loop shares this host's id as the owner of its leases, so several
 //! hosts on one database split the work and a dead host's share is taken
@@ -67,6 +68,26 @@ impl Services {
         tasks.push((
             "leaderboard consumer",
             tokio::spawn(leaderboard.run(stopped.clone())),
+        ));
+        let scores = crate::tournament::scores::consumer(
+            state.tournaments.clone(),
+            bus.clone(),
+            store.clone(),
+            game,
+            &config.bus,
+        )
+        .owned_by(host, ownership);
+        tasks.push((
+            "tournament consumer",
+            tokio::spawn(scores.run(stopped.clone())),
+        ));
+        tasks.push((
+            "tournament scheduler",
+            tokio::spawn(crate::tournament::schedule::schedule_until(
+                state.tournaments.clone(),
+                game.to_owned(),
+                stopped.clone(),
+            )),
         ));
         tasks.push((
             "saga recovery",

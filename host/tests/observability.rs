@@ -50,12 +50,19 @@ fn config() -> Config {
     config
 }
 
-/// A runtime with the default game's components: combat, rewards and,
-/// unless `market` is false, the market.
+/// A runtime with the default game's components: combat, rewards, the
+/// tournament and, unless `market` is false, the market.
 fn runtime(market: bool) -> Runtime {
     let rt = common::runtime();
     load(&rt, World::Combat, "classic", "1.0.0", "combat_classic");
     load(&rt, World::Rewards, "standard", "1.0.0", "rewards_standard");
+    load(
+        &rt,
+        World::Tournament,
+        "standard",
+        "1.0.0",
+        "tournament_standard",
+    );
     if market {
         load(&rt, World::Market, "standard", "1.0.0", "market_standard");
     }

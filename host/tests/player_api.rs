@@ -17,6 +17,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -74,6 +75,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/crafts"),
     ("get", "/leaderboard"),
     ("get", "/leaderboard/players/{player_id}"),
+    ("get", "/players/me/progress"),
+    ("get", "/tournaments/current"),
+    ("get", "/tournaments/{day}"),
+    ("post", "/tournaments/{day}/entries"),
+    ("get", "/tournaments/{day}/me"),
+    ("get", "/tournaments/{day}/groups/{group}"),
+    ("get", "/tournaments/{day}/leaderboard"),
+    ("post", "/tournaments/{day}/claim"),
     ("get", "/openapi.json"),
     ("get", "/ws"),
 ];
@@ -93,10 +102,18 @@ async fn market_host() -> Served {
     serve(config(2), rt).await
 }
 
-/// A runtime with the classic combat rules.
+/// A runtime with the classic combat rules and the standard tournament
+/// (which gives the level curve).
 fn combat_runtime() -> Runtime {
     let rt = runtime();
     load(&rt, World::Combat, "classic", "1.0.0", "combat_classic");
+    load(
+        &rt,
+        World::Tournament,
+        "standard",
+        "1.0.0",
+        "tournament_standard",
+    );
     rt
 }
 
@@ -1897,6 +1914,268 @@ async fn players_list_browse_buy_swap_and_craft_on_the_market() {
     assert_eq!(kinds, ["crystal", "iron-sword", "iron-sword"]);
 }
 
+// ------------------------------------------------------------------ progression
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_players_xp_makes_their_level_on_the_tournaments_curve() {
+    let served = host(2).await;
+    let api = Api::of(&served);
+    let ann = api.player("ann").await;
+    let ask = || Ask {
+        token: Some(&ann.token),
+        ..Ask::default()
+    };
+    let fresh = api
+        .call(Method::GET, "/players/me/progress", ask())
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        fresh,
+        json!({ "xp": 0, "level": 1, "level_xp": 0, "next_level_xp": 50 })
+    );
+    commit_economy(
+        &served,
+        EconomyWrites {
+            credits: vec![Credit {
+                game: GAME.into(),
+                player: ann.id.clone(),
+                currency: "xp".into(),
+                amount: 2_000,
+                reason: "match-reward".into(),
+                reference: "match:m1".into(),
+                key: "match:m1/ann/xp".into(),
+            }],
+            ..EconomyWrites::default()
+        },
+    )
+    .await;
+    let grown = api
+        .call(Method::GET, "/players/me/progress", ask())
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        grown,
+        json!({ "xp": 2_000, "level": 9, "level_xp": 1_800, "next_level_xp": 2_250 })
+    );
+}
+
+// ------------------------------------------------------------------ the daily tournament
+
+/// 2026-05-01 `hh:mm` UTC, in Unix milliseconds.
+fn may_day(hh: i64, mm: i64) -> i64 {
+    1_777_593_600_000 + (hh * 60 + mm) * 60_000
+}
+
+fn seed_credit(player: &Player, currency: &str, amount: i64) -> Credit {
+    Credit {
+        game: GAME.into(),
+        player: player.id.clone(),
+        currency: currency.into(),
+        amount,
+        reason: "test".into(),
+        reference: format!("seed:{}", player.id),
+        key: format!("seed:{}/{currency}", player.id),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_player_enters_the_days_tournament_follows_their_group_and_claims_at_the_end() {
+    let clock = Arc::new(idempo_host::arena::ManualClock::new(may_day(8, 0)));
+    let mut config = config(2);
+    config.bus.relay_poll_ms = 10;
+    config.bus.consumer_poll_ms = 10;
+    let (served, _services) = common::serve_running(config, combat_runtime(), clock.clone()).await;
+    let api = Api::of(&served);
+    let ann = api.player("ann").await;
+    let bob = api.player("bob").await;
+    commit_economy(
+        &served,
+        EconomyWrites {
+            credits: vec![
+                seed_credit(&ann, "gold", 1_000),
+                seed_credit(&ann, "xp", 2_250),
+                seed_credit(&bob, "gold", 1_000),
+            ],
+            ..EconomyWrites::default()
+        },
+    )
+    .await;
+    let as_ann = |key: Option<&'static str>| Ask {
+        token: Some(&ann.token),
+        key,
+        ..Ask::default()
+    };
+
+    let today = api
+        .call(Method::GET, "/tournaments/current", as_ann(None))
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(today["id"], "2026-05-01");
+    assert_eq!(
+        (
+            &today["entry_fee"],
+            &today["min_level"],
+            &today["group_size"],
+            &today["entry_open"]
+        ),
+        (&json!(500), &json!(10), &json!(35), &json!(true))
+    );
+    assert_eq!(
+        today["rewards"][0],
+        json!({ "first_rank": 1, "last_rank": 1, "amount": 5_000 })
+    );
+
+    api.call(Method::POST, "/tournaments/current/entries", as_ann(None))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "idempotency-key-missing");
+    let entry = api
+        .call(
+            Method::POST,
+            "/tournaments/current/entries",
+            as_ann(Some("enter-1")),
+        )
+        .await
+        .ok(StatusCode::CREATED);
+    assert_eq!(
+        (&entry["status"], &entry["group"]),
+        (&json!("entered"), &json!(1))
+    );
+    let replay = api
+        .call(
+            Method::POST,
+            "/tournaments/2026-05-01/entries",
+            as_ann(Some("enter-1")),
+        )
+        .await;
+    assert!(replay.replayed(), "the same key replays");
+    assert_eq!(replay.ok(StatusCode::CREATED)["group"], 1);
+    api.call(
+        Method::POST,
+        "/tournaments/current/entries",
+        as_ann(Some("enter-2")),
+    )
+    .await
+    .problem(StatusCode::CONFLICT, "already-entered");
+    let bob_ask = Ask {
+        token: Some(&bob.token),
+        key: Some("bob-1"),
+        ..Ask::default()
+    };
+    api.call(Method::POST, "/tournaments/current/entries", bob_ask)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "level-too-low");
+
+    let me = api
+        .call(Method::GET, "/tournaments/current/me", as_ann(None))
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        (&me["group"], &me["rank"], &me["final"]),
+        (&json!(1), &json!(1), &json!(false))
+    );
+    let group = api
+        .call(Method::GET, "/tournaments/current/groups/1", as_ann(None))
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(group["standings"][0]["name"], "ann");
+    api.call(Method::GET, "/tournaments/current/groups/2", as_ann(None))
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown-group");
+    api.call(Method::GET, "/tournaments/current/groups/two", as_ann(None))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid-path");
+    let top = api
+        .call(
+            Method::GET,
+            "/tournaments/current/leaderboard?limit=10",
+            as_ann(None),
+        )
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        (&top["group"], &top["standings"][0]["rank"]),
+        (&Value::Null, &json!(1))
+    );
+    api.call(
+        Method::GET,
+        "/tournaments/current/leaderboard?limit=0",
+        as_ann(None),
+    )
+    .await
+    .problem(StatusCode::BAD_REQUEST, "invalid-limit");
+    api.call(Method::GET, "/tournaments/2026-05-02", as_ann(None))
+        .await
+        .problem(StatusCode::NOT_FOUND, "no-tournament");
+    api.call(Method::GET, "/tournaments/May-Day", as_ann(None))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid-request");
+    api.call(
+        Method::POST,
+        "/tournaments/current/claim",
+        as_ann(Some("claim-early")),
+    )
+    .await
+    .problem(StatusCode::CONFLICT, "tournament-not-final");
+
+    // 23:59: the scheduler makes the ranks final; ann, alone, is first.
+    clock.set(may_day(23, 59));
+    let mut finished = false;
+    for _ in 0..500 {
+        let me = api
+            .call(Method::GET, "/tournaments/2026-05-01/me", as_ann(None))
+            .await
+            .ok(StatusCode::OK);
+        if me["final"] == true {
+            assert_eq!((&me["rank"], &me["reward"]), (&json!(1), &json!(5_000)));
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(finished, "the day ended");
+    let claim = api
+        .call(
+            Method::POST,
+            "/tournaments/2026-05-01/claim",
+            as_ann(Some("claim-1")),
+        )
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(
+        (&claim["rank"], &claim["reward"]),
+        (&json!(1), &json!(5_000))
+    );
+    let again = api
+        .call(
+            Method::POST,
+            "/tournaments/2026-05-01/claim",
+            as_ann(Some("claim-1")),
+        )
+        .await;
+    assert!(again.replayed());
+    assert_eq!(
+        again.ok(StatusCode::OK),
+        claim,
+        "a retried claim is the same claim"
+    );
+    let wallet = api
+        .call(Method::GET, "/players/me/wallet", as_ann(None))
+        .await
+        .ok(StatusCode::OK);
+    let gold = wallet["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["currency"] == "gold")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        gold["available"],
+        500 + 5_000,
+        "the fee paid, the reward paid once"
+    );
+}
+
 // ------------------------------------------------------------------ the document
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1966,7 +2245,9 @@ async fn the_openapi_document_is_public_and_lists_every_route_the_router_serves(
         let path = path
             .replace("{id}", "some-match")
             .replace("{currency}", "gold")
-            .replace("{player_id}", &ann.id);
+            .replace("{player_id}", &ann.id)
+            .replace("{day}", "current")
+            .replace("{group}", "1");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let ask = Ask {
             token: Some(&ann.token),

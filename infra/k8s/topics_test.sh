@@ -35,8 +35,8 @@ expect() { # pattern, what it means
 
 run "$here/base/idempo.toml" 12 || fail "failed on the base settings"
 created="$(grep -c -- '--create' "$work/log")"
-[ "$created" = 8 ] || fail "created $created topics, not 8 (4 topics and their .dlq)"
-for topic in player-actions match-events economy-events leaderboard-events; do
+[ "$created" = 10 ] || fail "created $created topics, not 10 (5 topics and their .dlq)"
+for topic in player-actions match-events economy-events leaderboard-events player-events; do
   expect "--create .*--topic idempo\.default\.$topic --partitions 12 --replication-factor 1 " "creates $topic"
   expect "--create .*--topic idempo\.default\.$topic\.dlq --partitions 12 " "creates $topic.dlq"
 done
@@ -44,10 +44,11 @@ expect "--topic idempo\.default\.player-actions .*retention\.ms=604800000" "play
 expect "--topic idempo\.default\.match-events .*retention\.ms=2592000000" "match-events keeps 30 days"
 expect "--topic idempo\.default\.economy-events .*retention\.ms=2592000000" "economy-events keeps 30 days"
 expect "--topic idempo\.default\.leaderboard-events .*retention\.ms=259200000 " "leaderboard-events keeps 3 days"
+expect "--topic idempo\.default\.player-events .*retention\.ms=2592000000" "player-events keeps 30 days"
 expect "--topic idempo\.default\.match-events\.dlq .*retention\.ms=1209600000" "dead letters keep 14 days"
 expect "--alter .*--entity-name idempo\.default\.match-events --add-config retention\.ms=2592000000,min\.insync\.replicas=1" \
   "an existing topic gets its settings again"
-echo "  topics.sh (base): 8 topics, 12 partitions, replication 1, the seed's retention"
+echo "  topics.sh (base): 10 topics, 12 partitions, replication 1, the seed's retention"
 
 run "$here/overlays/cloud/idempo.toml" 12 || fail "failed on the cloud settings"
 expect "--create .*--replication-factor 3 .*min\.insync\.replicas=2" "the cloud has replication 3, min in-sync 2"

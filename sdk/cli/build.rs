@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-const WORLDS: [&str; 3] = ["combat", "rewards", "market"];
+const WORLDS: [&str; 4] = ["combat", "rewards", "market", "tournament"];
 /// A template is a small crate; anything past this is a mistake.
 const MAX_TEMPLATE_FILES: usize = 64;
 

@@ -9,8 +9,11 @@
 //!
 //! A grant is one [`CommitBatch`]: a wallet credit per currency, one item
 //! per granted item and stamp, a `grant` notice, a `GrantedByOperator`
-//! event on `economy-events` (keyed by the player), and the idempotency
-//! record of its `key` (scope [`OPERATOR`], replayed for
+//! event on `economy-events` (keyed by the player), a watch of the xp it
+//! gives (`UserLeveledUp` for a level it reaches, dated by the host's
+//! clock: `crate::progression`; none without a tournament component to
+//! give the level curve), and the idempotency record of its `key`
+//! (scope [`OPERATOR`], replayed for
 //! [`REPLAY_TTL_MS`]). So a retry with the same key and body answers the
 //! stored body again (200, `Idempotency-Replayed: true`) and pays nothing;
 //! the same key with another body is 422 (DESIGN.md invariant 1). Every
@@ -309,6 +312,27 @@ async fn grant(
             created_at_ms: now_ms,
         },
     )?;
+    let mut batch = batch;
+    if batch
+        .economy
+        .credits
+        .iter()
+        .any(|c| c.currency == crate::progression::XP)
+    {
+        match state.tournaments.rules().curve(&game).await {
+            Ok(curve) => {
+                let meta = EventMeta {
+                    game: game.clone(),
+                    correlation_id: batch.events.first().and_then(|e| e.correlation_id.clone()),
+                    traceparent: None,
+                    created_at_ms: state.clock.now_ms(),
+                };
+                let watches = crate::progression::watches(&curve, &batch.economy.credits, &meta);
+                batch.ops.extend(watches);
+            }
+            Err(e) => tracing::warn!(%game, error = %e, "no level curve: level-ups unannounced"),
+        }
+    }
     let body = batch
         .idempotency
         .as_ref()

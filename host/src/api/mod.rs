@@ -7,6 +7,9 @@
 //! - [`crate::arena::ws`]: the player's WebSocket;
 //! - [`crate::economy::routes`]: wallet, ledger, inventory, notices;
 //! - [`crate::market::routes`]: listings, trades, offers, crafting;
+//! - [`crate::progression::routes`]: the player's xp and level;
+//! - [`crate::tournament::routes`]: the daily tournament: entry, standings,
+//!   boards, the reward claim;
 //! - [`leaderboard`]: the top and a player's rank;
 //! - [`openapi`]: the OpenAPI document of all of it.
 
@@ -26,6 +29,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(crate::arena::ws::routes())
         .merge(crate::economy::routes::routes())
         .merge(crate::market::routes::routes())
+        .merge(crate::progression::routes::routes())
+        .merge(crate::tournament::routes::routes())
         .merge(leaderboard::routes())
         .merge(openapi::routes())
 }

@@ -12,6 +12,10 @@
 //!
 //! The component's rng is seeded from the match id: a re-run of the same
 //! match's rewards drops the same items.
+//!
+//! The batch also watches each paid player's xp
+//! (`crate::progression::watches`): a credit that reaches a level writes
+//! `UserLeveledUp`, dated when the match finished, in the same transaction.
 
 use std::sync::Arc;
 
@@ -75,6 +79,8 @@ pub fn reference(match_id: &str) -> String {
 pub struct Rewards {
     runtime: Arc<Runtime>,
     config: RewardsConfig,
+    /// Where the level curve comes from (none: no level-ups announced).
+    curves: Option<crate::tournament::TournamentRules>,
 }
 
 /// The part of `MatchFinished` the rewards need.
@@ -87,7 +93,17 @@ struct Finished {
 
 impl Rewards {
     pub fn new(runtime: Arc<Runtime>, config: RewardsConfig) -> Self {
-        Self { runtime, config }
+        Self {
+            runtime,
+            config,
+            curves: None,
+        }
+    }
+
+    /// Announces the level-ups the paid xp causes, on `curves`' curve.
+    pub fn with_levels(mut self, curves: crate::tournament::TournamentRules) -> Self {
+        self.curves = Some(curves);
+        self
     }
 
     /// The grants of `result` by the active rewards component of `game`.
@@ -142,7 +158,26 @@ impl Handler for Rewards {
             traceparent: None,
             created_at_ms: crate::store::now_ms(),
         };
-        batch_of(&game, &result, &grants, &meta)
+        let mut batch = batch_of(&game, &result, &grants, &meta)?;
+        if let Some(curves) = &self.curves {
+            match curves.curve(&game).await {
+                Ok(curve) => {
+                    let at_finish = EventMeta {
+                        created_at_ms: event.envelope.occurred_at_ms,
+                        ..meta
+                    };
+                    batch.ops.extend(crate::progression::watches(
+                        &curve,
+                        &batch.economy.credits,
+                        &at_finish,
+                    ));
+                }
+                Err(e) => {
+                    tracing::debug!(%game, error = %e, "no level curve: level-ups unannounced")
+                }
+            }
+        }
+        Ok(batch)
     }
 
     /// Its batches read nothing the group wrote (the component runs on no
@@ -274,7 +309,11 @@ pub fn consumer(
         GROUP,
         &TOPICS,
         schemas(config.bus.max_payload_bytes),
-        Arc::new(Rewards::new(runtime, config.rewards.clone())),
+        Arc::new(
+            Rewards::new(runtime.clone(), config.rewards.clone()).with_levels(
+                crate::tournament::TournamentRules::new(runtime, &config.tournament.component),
+            ),
+        ),
         &config.bus,
     )
 }

@@ -15,6 +15,8 @@
 //!   refusals are problem+json ([`ApiJson`]);
 //! - [`idempotency_key`]: the `Idempotency-Key` header of mutating calls;
 //! - [`names`]: player names beside the ids in answers ([`names::Named`]);
+//!   [`command`]: the key's record around a service's command (reserved,
+//!   done with the answer, replayed);
 //! - [`config`]: the `[gateway]` knobs.
 //!
 //! A request to `/v1`: [`correlation::correlate`] -> [`rate_limit::limit`]
@@ -25,6 +27,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod body_limit;
+pub mod command;
 pub mod config;
 pub mod correlation;
 pub mod idempotency_key;

@@ -68,6 +68,20 @@ impl MarketError {
     }
 }
 
+impl crate::gateway::command::CommandError for MarketError {
+    fn in_flight() -> Self {
+        Self::InFlight
+    }
+
+    fn key_reused() -> Self {
+        Self::KeyReused
+    }
+
+    fn is_refusal(&self) -> bool {
+        MarketError::is_refusal(self)
+    }
+}
+
 impl From<MarketError> for Problem {
     fn from(e: MarketError) -> Self {
         use MarketError as E;

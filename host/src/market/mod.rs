@@ -11,13 +11,14 @@
 //!   (a saga of the same machinery), declines, or the offerer cancels;
 //! - [`craft`]: inputs and a cost into an output, in one batch;
 //! - [`rules`]: the market component's validation, quotes and recipes;
-//! - [`command`]: the `Idempotency-Key` record of every mutating call;
+//! - [`command`]: the `Idempotency-Key` record of every mutating call
+//!   (`crate::gateway::command`);
 //! - [`routes`], [`error`]: the HTTP routes, and their problem+json;
 //! - [`db`]: the reads.
 //!
 //! Every change commits its `economy-events` in its own batch (outbox).
 
-pub mod command;
+pub use crate::gateway::command;
 pub mod craft;
 pub mod db;
 pub mod error;
@@ -53,6 +54,16 @@ pub struct MarketConfig {
     pub in_flight_ttl_ms: u64,
     /// Most items plus currency lines on one side of an offer.
     pub max_offer_lines: usize,
+}
+
+impl MarketConfig {
+    /// How long the market's command keys are kept.
+    pub fn windows(&self) -> command::KeyWindows {
+        command::KeyWindows {
+            replay_ttl_ms: self.replay_ttl_ms,
+            in_flight_ttl_ms: self.in_flight_ttl_ms,
+        }
+    }
 }
 
 impl Default for MarketConfig {
@@ -107,7 +118,12 @@ impl Market {
 
 impl Caller {
     /// An `economy-events` event of this caller's request, keyed by `key`.
-    fn event(&self, key: &str, event_type: &str, payload: serde_json::Value) -> OutboxEvent {
+    pub(crate) fn event(
+        &self,
+        key: &str,
+        event_type: &str,
+        payload: serde_json::Value,
+    ) -> OutboxEvent {
         let meta = EventMeta {
             game: self.game.clone(),
             correlation_id: self.correlation_id.clone(),

@@ -79,7 +79,8 @@ enum Begun {
 /// Reserves the request's key: the command to run, or a replay, or the
 /// key's refusal (in flight, reused, the store failing).
 async fn started(state: &AppState, player: &Player, key: &str, what: &str, body: &Value) -> Begun {
-    match command::begin(&state.store, state.market.config(), player, key, what, body).await {
+    let windows = state.market.config().windows();
+    match command::begin(&state.store, windows, player, key, what, body).await {
         Ok(Started::New(cmd)) => Begun::Run(cmd),
         Ok(Started::Replay(stored)) => Begun::Replay(stored),
         Err(e) => Begun::Refused(e),

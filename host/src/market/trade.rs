@@ -19,7 +19,7 @@ use super::views::TradeView;
 use super::{Caller, Market, MarketError};
 use crate::runtime::bindings::market_api;
 use crate::saga::plan::{Capture, Handover, Plan, Settlement, Step};
-use crate::saga::{SagaRecord, SagaWatch, record};
+use crate::saga::{SagaRecord, record};
 use crate::store::economy_ops::{EconomyOp, HOUSE, Payout};
 use crate::store::{CommitBatch, StoreError};
 
@@ -31,9 +31,9 @@ pub struct NewTrade {
 }
 
 /// The kind of a listing's trade saga.
-pub const MARKET: &str = "market";
+pub use crate::saga::kinds::MARKET;
 /// The kind of an accepted offer's saga.
-pub const OFFER: &str = "offer";
+pub use crate::saga::kinds::OFFER;
 
 impl Market {
     /// Starts the trade saga for a listing and waits a little for its end:
@@ -174,30 +174,8 @@ impl Market {
             Err(StoreError::IdempotencyConflict { .. }) => return Err(MarketError::InFlight),
             Err(e) => return Err(e.into()),
         };
-        let saga = self.wait(watch).await;
+        let saga = self.sagas.settle(watch).await;
         self.answer(&caller.game, saga_id, saga).await
-    }
-
-    /// The saga once it ended, or as it stands after `answer_wait_ms`.
-    async fn wait(&self, mut watch: SagaWatch) -> Option<SagaRecord> {
-        let wait = std::time::Duration::from_millis(self.sagas.config().answer_wait_ms);
-        let ended = tokio::time::timeout(wait, async {
-            loop {
-                if let Some(saga) = watch.borrow_and_update().clone()
-                    && saga.is_terminal()
-                {
-                    return Some(saga);
-                }
-                if watch.changed().await.is_err() {
-                    return watch.borrow().clone();
-                }
-            }
-        })
-        .await;
-        match ended {
-            Ok(saga) => saga,
-            Err(_) => watch.borrow().clone(),
-        }
     }
 
     /// 200 with an ended trade, 202 with a running one.

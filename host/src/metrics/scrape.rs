@@ -47,12 +47,16 @@ pub const COMPONENT_ACTIVE: &str = "idempo_component_active_version";
 pub const MATCHES_ACTIVE: &str = "idempo_matches_active";
 
 /// The consumer groups whose lag is served, and their topics.
-const GROUPS: [(&str, &[&str]); 2] = [
+const GROUPS: [(&str, &[&str]); 3] = [
     (
         crate::economy::rewards::GROUP,
         &crate::economy::rewards::TOPICS,
     ),
     (crate::leaderboard::GROUP, &crate::leaderboard::TOPICS),
+    (
+        crate::tournament::scores::GROUP,
+        &crate::tournament::scores::TOPICS,
+    ),
 ];
 
 /// The handler of `GET /metrics`.

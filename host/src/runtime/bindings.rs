@@ -1,7 +1,7 @@
 //! Host-side bindings of the WIT contracts in `wit/` (package `idempo:game`).
 //!
 //! The host imports (`log`, `clock`, `rng`, `kv`, `events`) and the shared
-//! `types` are generated once and reused by the three worlds, so a world adds
+//! `types` are generated once and reused by the four worlds, so a world adds
 //! only its exports. Every generated type derives serde, which is how the
 //! SDK's scenario files, the admin API and the durable logs spell them.
 
@@ -51,9 +51,16 @@ pub mod market {
     world!("market-world", "idempo:game/types" => crate::runtime::bindings::combat::idempo::game::types);
 }
 
+/// The tournament world.
+pub mod tournament {
+    world!("tournament-world", "idempo:game/types" => crate::runtime::bindings::combat::idempo::game::types);
+}
+
 /// The arena's shared vocabulary (`idempo:game/types`).
 pub use combat::idempo::game::types;
 /// The market interface's own records.
 pub use market::exports::idempo::game::market as market_api;
 /// The rewards interface's own records.
 pub use rewards::exports::idempo::game::rewards as rewards_api;
+/// The tournament interface's own records.
+pub use tournament::exports::idempo::game::tournament as tournament_api;

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use wasmtime::Store;
 
 use super::Runtime;
-use super::bindings::{combat, market, rewards};
-use super::bindings::{market_api, rewards_api, types};
+use super::bindings::{combat, market, rewards, tournament};
+use super::bindings::{market_api, rewards_api, tournament_api, types};
 use super::call::CallOutput;
 use super::error::CallError;
 use super::host_api::{CallContext, CallState};
@@ -50,6 +50,15 @@ impl Instantiate for market::MarketWorld {
         match pre {
             WorldPre::Market(pre) => pre.instantiate(store),
             _ => Err(wrong_world("market")),
+        }
+    }
+}
+
+impl Instantiate for tournament::TournamentWorld {
+    fn instantiate(pre: &WorldPre, store: &mut Store<CallState>) -> wasmtime::Result<Self> {
+        match pre {
+            WorldPre::Tournament(pre) => pre.instantiate(store),
+            _ => Err(wrong_world("tournament")),
         }
     }
 }
@@ -167,6 +176,53 @@ impl Runtime {
     ) -> Result<CallOutput<Vec<market_api::Recipe>>, CallError> {
         self.with(c, ctx, |i: &market::MarketWorld, s| {
             i.idempo_game_market().call_recipes(s)
+        })
+    }
+
+    /// tournament.rules-for
+    pub fn tournament_rules(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        day: &tournament_api::Day,
+    ) -> Result<CallOutput<Result<tournament_api::Rules, String>>, CallError> {
+        self.with(c, ctx, |i: &tournament::TournamentWorld, s| {
+            i.idempo_game_tournament().call_rules_for(s, day)
+        })
+    }
+
+    /// tournament.level-curve
+    pub fn tournament_level_curve(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+    ) -> Result<CallOutput<Vec<u64>>, CallError> {
+        self.with(c, ctx, |i: &tournament::TournamentWorld, s| {
+            i.idempo_game_tournament().call_level_curve(s)
+        })
+    }
+
+    /// tournament.match-points
+    pub fn tournament_match_points(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        placing: &types::Placing,
+    ) -> Result<CallOutput<u64>, CallError> {
+        self.with(c, ctx, |i: &tournament::TournamentWorld, s| {
+            i.idempo_game_tournament().call_match_points(s, placing)
+        })
+    }
+
+    /// tournament.level-up-bonus
+    pub fn tournament_level_up_bonus(
+        &self,
+        c: &Arc<LoadedComponent>,
+        ctx: CallContext,
+        level: u32,
+    ) -> Result<CallOutput<u64>, CallError> {
+        self.with(c, ctx, |i: &tournament::TournamentWorld, s| {
+            i.idempo_game_tournament().call_level_up_bonus(s, level)
         })
     }
 }

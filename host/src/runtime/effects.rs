@@ -12,11 +12,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 /// The topics of the event bus. A component may emit only to these.
-pub const TOPICS: [&str; 4] = [
+pub const TOPICS: [&str; 5] = [
     "player-actions",
     "match-events",
     "economy-events",
     "leaderboard-events",
+    "player-events",
 ];
 
 /// Where a component's key-value pairs live: its game and its name, so two

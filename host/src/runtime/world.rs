@@ -11,7 +11,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use wasmtime::component::{Component, Linker};
 
-use super::bindings::{combat, market, rewards};
+use super::bindings::{combat, market, rewards, tournament};
 use super::error::RegistryError;
 use super::host_api::CallState;
 
@@ -22,17 +22,29 @@ pub enum World {
     Combat,
     Rewards,
     Market,
+    Tournament,
 }
 
 impl World {
-    pub const ALL: [World; 3] = [World::Combat, World::Rewards, World::Market];
+    pub const ALL: [World; 4] = [
+        World::Combat,
+        World::Rewards,
+        World::Market,
+        World::Tournament,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             World::Combat => "combat",
             World::Rewards => "rewards",
             World::Market => "market",
+            World::Tournament => "tournament",
         }
+    }
+
+    /// Every world's name, comma-separated, for messages.
+    pub fn names() -> String {
+        World::ALL.map(World::as_str).join(", ")
     }
 
     /// The world's name in `wit/worlds.wit`.
@@ -41,6 +53,7 @@ impl World {
             World::Combat => "idempo:game/combat-world",
             World::Rewards => "idempo:game/rewards-world",
             World::Market => "idempo:game/market-world",
+            World::Tournament => "idempo:game/tournament-world",
         }
     }
 }
@@ -58,7 +71,7 @@ impl FromStr for World {
         World::ALL
             .into_iter()
             .find(|w| w.as_str() == s)
-            .ok_or_else(|| format!("unknown world `{s}`; worlds are combat, rewards, market"))
+            .ok_or_else(|| format!("unknown world `{s}`; worlds are {}", World::names()))
     }
 }
 
@@ -68,6 +81,7 @@ pub enum WorldPre {
     Combat(combat::CombatWorldPre<CallState>),
     Rewards(rewards::RewardsWorldPre<CallState>),
     Market(market::MarketWorldPre<CallState>),
+    Tournament(tournament::TournamentWorldPre<CallState>),
 }
 
 impl WorldPre {
@@ -87,6 +101,9 @@ impl WorldPre {
             World::Combat => Self::Combat(combat::CombatWorldPre::new(pre).map_err(invalid)?),
             World::Rewards => Self::Rewards(rewards::RewardsWorldPre::new(pre).map_err(invalid)?),
             World::Market => Self::Market(market::MarketWorldPre::new(pre).map_err(invalid)?),
+            World::Tournament => {
+                Self::Tournament(tournament::TournamentWorldPre::new(pre).map_err(invalid)?)
+            }
         })
     }
 }

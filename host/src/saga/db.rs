@@ -83,6 +83,26 @@ macro_rules! saga_reads {
             rows.iter().map(saga_row).collect()
         }
 
+        pub(crate) async fn forward_of_kind(
+            pool: &sqlx::Pool<$Db>,
+            game: &str,
+            kind: &str,
+            limit: u32,
+        ) -> Result<Vec<SagaRecord>, StoreError> {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM sagas \
+                 WHERE status = 'running' AND phase = 'forward' AND game = $1 AND kind = $2 \
+                 ORDER BY created_at_ms, saga_id LIMIT $3"
+            );
+            let rows = sqlx::query::<$Db>(sqlx::AssertSqlSafe(sql))
+                .bind(game)
+                .bind(kind)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(saga_row).collect()
+        }
+
         pub(crate) async fn orphaned(
             pool: &sqlx::Pool<$Db>,
             now_ms: i64,

@@ -22,6 +22,10 @@ pub struct FaultConfig {
     /// A pause before each step, in milliseconds (widens the window in
     /// which a killed host leaves sagas between steps).
     pub step_delay_ms: u64,
+    /// Forward steps (by name, e.g. `join-group`) before which a runner of
+    /// this host stops and leaves the saga as it stands, still owned: a
+    /// host hung in the middle of a saga. Undoing is never stalled.
+    pub stall_before: Vec<String>,
 }
 
 /// What a draw injects.
@@ -39,6 +43,12 @@ impl FaultConfig {
             && self.lost_ack_rate <= 0.0
             && self.refuse_rate <= 0.0
             && self.step_delay_ms == 0
+            && self.stall_before.is_empty()
+    }
+
+    /// Whether a runner stalls before the forward step named `step`.
+    pub fn stalls(&self, step: &str) -> bool {
+        self.stall_before.iter().any(|s| s == step)
     }
 
     /// The fault of attempt `attempt` of the step named `step` of saga
@@ -83,6 +93,7 @@ mod tests {
             lost_ack_rate: 0.1,
             refuse_rate: 0.1,
             step_delay_ms: 0,
+            stall_before: Vec::new(),
         };
         let draws: Vec<_> = (0..2000)
             .map(|i| config.draw(&format!("s{i}"), "lock-item", 1, true))

@@ -1,8 +1,10 @@
 //! Durable sagas: multi-step economy operations (a market trade, a player
-//! trade) that end `COMPLETED` or fully compensated `FAILED`, also across
+//! trade, a tournament entry) that end `COMPLETED` or fully compensated `FAILED`, also across
 //! crashes (DESIGN.md invariant 4).
 //!
-//! - [`plan`]: a saga's steps and terms, fixed when it starts;
+//! - [`plan`]: a saga's steps and terms, fixed when it starts; [`kinds`]:
+//!   the kinds of saga (trade, offer, tournament entry) and how each is
+//!   told to its players;
 //! - [`steps`]: what each step writes forward and backward;
 //! - [`runner`]: [`Sagas`], which starts, runs and resumes them, one step
 //!   per batch with the saga's log row;
@@ -11,10 +13,14 @@
 //! - [`record`] and [`db`]: a saga as stored, and its reads.
 //!
 //! The host owns the log and runs the steps; the market component only
-//! decides the plan (validation, fees, extra steps) before a saga starts.
+//! decides the plan (validation, fees, extra steps) before a saga starts,
+//! and the tournament component the fee and group size of an entry's.
+//! [`Sagas::abort`] turns a running saga back from outside (a tournament
+//! reservation that expired unconfirmed).
 
 pub mod db;
 pub mod faults;
+pub mod kinds;
 pub mod plan;
 pub mod record;
 pub mod resilience;

@@ -3,8 +3,8 @@
 //! runs exactly what was planned, whatever the market component says now.
 //!
 //! Steps before [`Step::Settle`] can be undone; `Settle` is the pivot, the
-//! one step that moves money and items between players, all in one
-//! transaction, and always the last.
+//! one step that moves money and items between players (or a tournament's
+//! fee to the house), all in one transaction, and always the last.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,15 @@ pub enum Step {
     },
     /// A step the market component added by name (see [`CHECKS`]).
     Check { name: String },
+    /// Puts `player` in the first group of `tournament` with room for
+    /// them (at most `group_size` players), entered at `entered_at_ms`
+    /// (undo: takes them out again).
+    JoinGroup {
+        tournament: String,
+        player: String,
+        group_size: u32,
+        entered_at_ms: i64,
+    },
     /// Pays the holds out and gives the items to their new owners (the
     /// pivot: never undone).
     Settle(Settlement),
@@ -84,6 +93,7 @@ impl Step {
             Step::ReserveFunds { .. } => "reserve-funds".into(),
             Step::LockItem { .. } => "lock-item".into(),
             Step::Check { name } => format!("check:{name}"),
+            Step::JoinGroup { .. } => "join-group".into(),
             Step::Settle(_) => "transfer".into(),
         }
     }
@@ -94,17 +104,19 @@ impl Step {
             Step::ReserveFunds { .. } => "FUNDS_RESERVED".into(),
             Step::LockItem { .. } => "ITEM_LOCKED".into(),
             Step::Check { name } => format!("{}_DONE", name.to_ascii_uppercase()),
+            Step::JoinGroup { .. } => "GROUPED".into(),
             Step::Settle(_) => crate::saga::COMPLETED.into(),
         }
     }
 
-    /// What the step calls: `wallet`, `inventory` or `market` (each has
-    /// its breaker).
+    /// What the step calls: `wallet`, `inventory`, `market` or
+    /// `tournament` (each has its breaker).
     pub fn target(&self) -> super::Target {
         match self {
             Step::ReserveFunds { .. } | Step::Settle(_) => super::Target::Wallet,
             Step::LockItem { .. } => super::Target::Inventory,
             Step::Check { .. } => super::Target::Market,
+            Step::JoinGroup { .. } => super::Target::Tournament,
         }
     }
 }

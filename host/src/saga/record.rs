@@ -135,6 +135,20 @@ pub async fn of_player(
     .await)
 }
 
+/// Oldest first: up to `limit` sagas of `kind` in `game` still going
+/// forward.
+pub async fn forward_of_kind(
+    store: &Store,
+    game: &str,
+    kind: &str,
+    limit: u32,
+) -> Result<Vec<SagaRecord>, StoreError> {
+    on_db!(store, no_pool(), |pool, m| m::forward_of_kind(
+        pool, game, kind, limit
+    )
+    .await)
+}
+
 /// Running sagas, in every game, whose owner's lease ran out before
 /// `now_ms`: the ones a host may claim.
 pub async fn orphaned(

@@ -1,5 +1,5 @@
-//! What stands between a saga step and the wallet, the inventory and the
-//! market rules it calls: a circuit breaker per target, retries with
+//! What stands between a saga step and the wallet, the inventory, the
+//! market rules and the tournament's groups it calls: a circuit breaker per target, retries with
 //! exponential backoff and full jitter (`crate::bus::retry`), and their
 //! counts, for metrics and the admin API.
 
@@ -21,16 +21,23 @@ pub enum Target {
     Wallet,
     Inventory,
     Market,
+    Tournament,
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Target::Wallet, Target::Inventory, Target::Market];
+    pub const ALL: [Target; 4] = [
+        Target::Wallet,
+        Target::Inventory,
+        Target::Market,
+        Target::Tournament,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Target::Wallet => "wallet",
             Target::Inventory => "inventory",
             Target::Market => "market",
+            Target::Tournament => "tournament",
         }
     }
 
@@ -42,7 +49,7 @@ impl Target {
 /// A breaker as the admin API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct BreakerView {
-    /// `saga:wallet`, `saga:inventory`, `saga:market`.
+    /// `saga:wallet`, `saga:inventory`, `saga:market`, `saga:tournament`.
     pub breaker: String,
     #[serde(flatten)]
     pub snapshot: BreakerSnapshot,
@@ -51,8 +58,8 @@ pub struct BreakerView {
 }
 
 pub struct Resilience {
-    breakers: [Breaker; 3],
-    retries: [AtomicU64; 3],
+    breakers: [Breaker; 4],
+    retries: [AtomicU64; 4],
     backoff: Backoff,
     jitter: Mutex<Jitter>,
 }

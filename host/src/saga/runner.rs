@@ -211,6 +211,29 @@ impl Sagas {
         Ok(resumed)
     }
 
+    /// The saga `watch` follows once it ended, or as it stands after
+    /// `answer_wait_ms` (`None` if it was never read).
+    pub async fn settle(&self, mut watch: SagaWatch) -> Option<SagaRecord> {
+        let wait = Duration::from_millis(self.inner.config.answer_wait_ms);
+        let ended = tokio::time::timeout(wait, async {
+            loop {
+                if let Some(saga) = watch.borrow_and_update().clone()
+                    && saga.is_terminal()
+                {
+                    return Some(saga);
+                }
+                if watch.changed().await.is_err() {
+                    return watch.borrow().clone();
+                }
+            }
+        })
+        .await;
+        match ended {
+            Ok(saga) => saga,
+            Err(_) => watch.borrow().clone(),
+        }
+    }
+
     pub fn breakers(&self) -> Vec<BreakerView> {
         self.inner.resilience.views()
     }
@@ -231,6 +254,11 @@ impl Sagas {
                 if saga.is_terminal() && !ended_before && saga.owner == self.inner.host_id {
                     observe_end(&saga);
                 }
+                return;
+            }
+            if saga.phase == Phase::Forward && self.inner.config.faults.stalls(&step_name(&saga)) {
+                tracing::warn!(saga_id = %saga.saga_id, step = %step_name(&saga),
+                    "the saga's run stalls here (injected)");
                 return;
             }
             match self.advance(&saga).await {
@@ -474,8 +502,17 @@ impl Sagas {
     /// Turns the saga backward after forward step `cursor` failed for
     /// `why` (straight to `FAILED` if nothing is done yet).
     async fn turn_back(&self, saga: &SagaRecord, why: String) -> Option<SagaPosition> {
+        let to = self.backward_from(saga, &why);
+        let step = step_name(saga);
+        self.settle_move(saga, &step, (Phase::Forward, "failed"), Some(why), to)
+            .await
+    }
+
+    /// Where a saga going forward goes when it turns back for `why`, owned
+    /// by this host.
+    fn backward_from(&self, saga: &SagaRecord, why: &str) -> SagaPosition {
         let nothing_done = saga.cursor == 0;
-        let to = SagaPosition {
+        SagaPosition {
             status: if nothing_done {
                 Status::Failed
             } else {
@@ -486,12 +523,43 @@ impl Sagas {
             phase: Phase::Backward.as_str().into(),
             cursor: saga.cursor as i64,
             label: if nothing_done { FAILED } else { COMPENSATING }.into(),
-            failure: Some(why.clone()),
+            failure: Some(why.to_owned()),
             ..self.moved(saga)
+        }
+    }
+
+    /// Turns saga `saga_id` back for `why` from outside its run, whoever
+    /// owns it (a live owner's next step then finds it moved, and the
+    /// undoing is this host's): its done steps are undone in reverse, to
+    /// `FAILED`. `Ok(true)` once it turned (or had turned, or ended);
+    /// `Ok(false)` if it moved meanwhile (read it again to decide).
+    pub async fn abort(&self, game: &str, saga_id: &str, why: &str) -> Result<bool, StoreError> {
+        let Some(saga) = record::get(&self.inner.store, game, saga_id).await? else {
+            return Ok(false);
         };
-        let step = step_name(saga);
-        self.settle_move(saga, &step, (Phase::Forward, "failed"), Some(why), to)
-            .await
+        if saga.is_terminal() || saga.phase == Phase::Backward {
+            return Ok(true);
+        }
+        let to = self.backward_from(&saga, why);
+        let step = step_name(&saga);
+        let log = (Phase::Forward, "aborted");
+        let batch = self.step_batch(
+            &saga,
+            &step,
+            log,
+            Some(why.to_owned()),
+            to,
+            StepWrites::default(),
+        );
+        match self.inner.store.commit(batch).await {
+            Ok(_) => {
+                tracing::info!(%game, %saga_id, from = %saga.owner, reason = %why, "saga turned back");
+                self.spawn(game, saga_id);
+                Ok(true)
+            }
+            Err(e) if e.is_conflict() => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Ends a saga whose row cannot be run, as failed.
@@ -574,11 +642,12 @@ impl Sagas {
             .map(|e| OutboxEvent::from_emitted(e, &meta))
             .collect();
         let ended = to.status != Status::Running.as_str();
+        let words = super::kinds::vocabulary(&saga.kind);
         if ended {
             let event_type = if to.status == Status::Completed.as_str() {
-                "TradeCompleted"
+                words.completed
             } else {
-                "TradeFailed"
+                words.failed
             };
             let emitted = crate::runtime::EmittedEvent {
                 topic: crate::economy::rewards::ECONOMY_EVENTS.into(),
@@ -589,20 +658,20 @@ impl Sagas {
             };
             events.push(OutboxEvent::from_emitted(&emitted, &meta));
         }
-        let body = json!({ "trade_id": saga.saga_id, "kind": saga.kind, "state": to.label,
+        let body = json!({ words.id_field: saga.saga_id, "kind": saga.kind, "state": to.label,
                            "status": to.status, "step": step, "failure": to.failure })
         .to_string();
         let mut notices = vec![Notice {
             game: saga.game.clone(),
             player: saga.initiator.clone(),
-            kind: "trade".into(),
+            kind: words.notice.into(),
             body: body.clone(),
         }];
         if ended && saga.counterparty != saga.initiator {
             notices.push(Notice {
                 game: saga.game.clone(),
                 player: saga.counterparty.clone(),
-                kind: "trade".into(),
+                kind: words.notice.into(),
                 body,
             });
         }

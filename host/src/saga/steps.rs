@@ -10,6 +10,7 @@ use crate::runtime::EmittedEvent;
 use crate::store::economy_ops::{
     Capture, EconomyOp, Hold, ItemLock, ItemMove, ItemUnlock, ListingMove, Release,
 };
+use crate::store::tournament_ops::{GroupJoin, GroupLeave, TournamentOp};
 
 /// What one step writes besides the saga's move.
 #[derive(Debug, Default)]
@@ -85,6 +86,27 @@ pub fn forward(game: &str, saga_id: &str, plan: &Plan, i: usize, version: i64) -
                 saga_id,
                 "TradeAudited",
                 json!({ "saga_id": saga_id, "check": name, "terms": plan.terms }),
+            ));
+        }
+        Step::JoinGroup {
+            tournament,
+            player,
+            group_size,
+            entered_at_ms,
+        } => {
+            w.ops
+                .push(EconomyOp::Tournament(TournamentOp::Join(GroupJoin {
+                    game: game.into(),
+                    tournament: tournament.clone(),
+                    player: player.clone(),
+                    group_size: i64::from(*group_size),
+                    saga_id: saga_id.into(),
+                    entered_at_ms: *entered_at_ms,
+                })));
+            w.events.push(event(
+                player,
+                "TournamentGroupJoined",
+                json!({ "saga_id": saga_id, "tournament": tournament, "player": player }),
             ));
         }
         Step::Settle(settle) => {
@@ -186,6 +208,22 @@ pub fn backward(game: &str, saga_id: &str, plan: &Plan, j: usize) -> StepWrites 
                 owner,
                 "ItemUnlocked",
                 json!({ "saga_id": saga_id, "item_id": item_id, "owner": owner }),
+            ));
+        }
+        Some(Step::JoinGroup {
+            tournament, player, ..
+        }) => {
+            w.ops
+                .push(EconomyOp::Tournament(TournamentOp::Leave(GroupLeave {
+                    game: game.into(),
+                    tournament: tournament.clone(),
+                    player: player.clone(),
+                    saga_id: saga_id.into(),
+                })));
+            w.events.push(event(
+                player,
+                "TournamentGroupLeft",
+                json!({ "saga_id": saga_id, "tournament": tournament, "player": player }),
             ));
         }
         Some(Step::Check { .. } | Step::Settle(_)) | None => {}

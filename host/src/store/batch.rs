@@ -135,7 +135,11 @@ impl CommitBatch {
             + usize::from(self.reserve.is_some())
             + usize::from(self.idempotency.is_some())
             + usize::from(self.spend.is_some())
-            + self.ops.len()
+            + self
+                .ops
+                .iter()
+                .map(EconomyOp::writing_guards)
+                .sum::<usize>()
     }
 
     /// Refuses what the databases cannot store alike: empty names and ids,

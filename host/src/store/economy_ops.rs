@@ -23,7 +23,8 @@ use super::batch::{name, text};
 use super::economy::ItemSpend;
 use super::error::StoreError;
 
-/// The wallet of the house: market fees and crafting costs are paid to it.
+/// The wallet of the house: market fees, crafting costs and tournament
+/// entry fees are paid to it.
 pub const HOUSE: &str = "@house";
 
 /// The ledger reasons of money moving between wallets (holds, their
@@ -37,6 +38,7 @@ pub const MOVE_REASONS: &[&str] = &[
     "trade",
     "craft",
     "craft-fee",
+    "tournament-fee",
 ];
 
 /// Credit to a player out of a hold or a transfer.
@@ -245,6 +247,11 @@ pub enum EconomyOp {
     OfferMove(OfferMove),
     SagaStart(SagaRow),
     SagaStep(SagaStep),
+    /// Announces the level-ups the batch's xp credits cause (never a
+    /// conflict; `super::level_watch`).
+    LevelWatch(super::level_watch::LevelWatch),
+    /// A tournament's rows (`super::tournament_ops`).
+    Tournament(super::tournament_ops::TournamentOp),
 }
 
 /// Why a guarded operation did not apply.
@@ -263,6 +270,14 @@ pub enum EconomyConflict {
     OfferUnavailable { offer_id: String },
     #[error("saga {saga_id} moved past version {version}")]
     SagaMoved { saga_id: String, version: i64 },
+    #[error("the tournament of {tournament} exists already")]
+    TournamentExists { tournament: String },
+    #[error("the tournament of {tournament} is not open")]
+    TournamentClosed { tournament: String },
+    #[error("{player} has already entered the tournament of {tournament}")]
+    AlreadyEntered { tournament: String, player: String },
+    #[error("{player} has already claimed their reward of the tournament of {tournament}")]
+    AlreadyClaimed { tournament: String, player: String },
 }
 
 impl EconomyOp {
@@ -343,6 +358,18 @@ impl EconomyOp {
                 text("saga error", s.error.as_deref().unwrap_or(""))?;
                 text("saga failure", s.to.failure.as_deref().unwrap_or(""))
             }
+            Self::LevelWatch(w) => w.validate(),
+            Self::Tournament(t) => t.validate(),
+        }
+    }
+
+    /// How many writing guards it counts as: one, or more for an operation
+    /// that may conflict after it wrote (its batch then runs under a
+    /// savepoint).
+    pub(crate) fn writing_guards(&self) -> usize {
+        match self {
+            Self::Tournament(t) => t.writing_guards(),
+            _ => 1,
         }
     }
 }
@@ -419,6 +446,8 @@ macro_rules! economy_ops_sql {
                     Op::OfferMove(m) => move_offer(tx, m, now_ms).await?,
                     Op::SagaStart(s) => start_saga(tx, s, now_ms).await?,
                     Op::SagaStep(s) => step_saga(tx, s, now_ms).await?,
+                    Op::LevelWatch(w) => watch_level(tx, w).await?,
+                    Op::Tournament(t) => apply_tournament_op(tx, t, now_ms).await?,
                 };
                 if let Some(conflict) = refused {
                     return Ok(Err(StoreError::Economy(conflict)));

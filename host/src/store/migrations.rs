@@ -49,6 +49,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "market",
         include_str!("../../migrations/sqlite/0007_market.sql"),
     ),
+    (
+        8,
+        "tournaments",
+        include_str!("../../migrations/sqlite/0008_tournaments.sql"),
+    ),
 ];
 
 /// (version, description, SQL) of every PostgreSQL migration.
@@ -87,6 +92,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "market",
         include_str!("../../migrations/postgres/0007_market.sql"),
+    ),
+    (
+        8,
+        "tournaments",
+        include_str!("../../migrations/postgres/0008_tournaments.sql"),
     ),
 ];
 

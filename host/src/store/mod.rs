@@ -16,7 +16,9 @@
 //!   committed in batches;
 //! - [`economy`]: wallet credits, items, stamp spends and notices, committed
 //!   in batches; [`economy_ops`]: guarded economy operations (holds, item
-//!   locks and moves, listings, offers, the saga log);
+//!   locks and moves, listings, offers, the saga log); [`level_watch`]: the
+//!   level-ups an xp credit causes, written with it; [`tournament_ops`]: a
+//!   day's tournament, its groups, scores, ranks and claims;
 //! - [`error`]: the one error type, [`StoreError`]; [`in_list`]: bound
 //!   `IN (...)` lists of built queries.
 //!
@@ -39,12 +41,14 @@ pub mod in_list;
 pub mod kv;
 pub mod leaderboard_delta;
 pub mod lease;
+pub mod level_watch;
 pub mod migrations;
 pub mod outbox;
 pub mod postgres;
 pub mod processed;
 pub mod sql;
 pub mod sqlite;
+pub mod tournament_ops;
 
 use std::ops::Deref;
 use std::path::Path;

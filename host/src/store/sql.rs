@@ -669,6 +669,8 @@ macro_rules! sql_backend {
 
             $crate::store::economy::economy_sql!($Db);
             $crate::store::economy_ops::economy_ops_sql!($Db);
+            $crate::store::level_watch::level_watch_sql!($Db);
+            $crate::store::tournament_ops::tournament_ops_sql!($Db);
 
             /// The key-value writes of `batches`, folded so each key is written
             /// once with its last value.
@@ -713,6 +715,14 @@ macro_rules! sql_backend {
                 batches: &[&CommitBatch],
             ) -> Result<(), sqlx::Error> {
                 let events: Vec<&OutboxEvent> = batches.iter().flat_map(|b| &b.events).collect();
+                insert_outbox(tx, &events).await
+            }
+
+            /// `events`, in order, into the outbox.
+            async fn insert_outbox(
+                tx: &mut Tx,
+                events: &[&OutboxEvent],
+            ) -> Result<(), sqlx::Error> {
                 for chunk in events.chunks(ROWS_PER_STATEMENT) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new(
                         "INSERT INTO outbox (id, game, topic, key, event_type, schema_version, payload, \

@@ -146,24 +146,49 @@ pub async fn serve_store(
     store: Store,
     dir: Option<tempfile::TempDir>,
 ) -> Served {
+    let clock = Arc::new(idempo_host::arena::SystemClock);
+    serve_state(config, runtime, store, dir, clock).await.0
+}
+
+/// Serves `runtime` with `config` over a SQLite store in a temporary
+/// directory on `clock`, with every background service started (they run
+/// as long as the returned [`Services`]).
+pub async fn serve_running(
+    config: Config,
+    runtime: Runtime,
+    clock: Arc<dyn idempo_host::arena::Clock>,
+) -> (Served, idempo_host::services::Services) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&db::test_config(), dir.path())
+        .await
+        .expect("SQLite store opens in a temp dir");
+    let (served, state) = serve_state(config, runtime, store, Some(dir), clock).await;
+    let services = idempo_host::services::Services::start(&state).await;
+    (served, services)
+}
+
+/// Serves the state of `runtime`, `config`, `store` and `clock`; the
+/// served host and its state.
+async fn serve_state(
+    config: Config,
+    runtime: Runtime,
+    store: Store,
+    dir: Option<tempfile::TempDir>,
+    clock: Arc<dyn idempo_host::arena::Clock>,
+) -> (Served, Arc<AppState>) {
     let bus = idempo_host::bus::open(&config, store.clone()).expect("the bus opens");
     let state = Arc::new(
-        AppState::new(
-            config,
-            Arc::new(runtime),
-            store.clone(),
-            bus.clone(),
-            Arc::new(idempo_host::arena::SystemClock),
-        )
-        .expect("the arena's configuration is valid"),
+        AppState::new(config, Arc::new(runtime), store.clone(), bus.clone(), clock)
+            .expect("the arena's configuration is valid"),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
     let base = format!("http://{}", listener.local_addr().expect("bound"));
+    let served_state = state.clone();
     tokio::spawn(async move {
         let _dir = dir;
-        server::serve_on(listener, state).await
+        server::serve_on(listener, served_state).await
     });
-    Served { base, store, bus }
+    (Served { base, store, bus }, state)
 }

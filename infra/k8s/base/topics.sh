@@ -23,6 +23,7 @@ player-actions      604800000   7
 match-events        2592000000  30
 economy-events      2592000000  30
 leaderboard-events  259200000   3
+player-events       2592000000  30
 "
 DLQ_RETENTION_MS=1209600000
 

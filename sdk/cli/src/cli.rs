@@ -25,7 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// Creates a component crate from a template.
     New {
-        /// The world it implements: combat, rewards or market.
+        /// The world it implements: combat, rewards, market or tournament.
         #[arg(value_parser = parse_world)]
         world: World,
         /// The folder to create (must not exist or be empty).
@@ -223,7 +223,10 @@ mod tests {
         let e = Cli::try_parse_from(["idempo-sdk", "new", "chess", "x"])
             .unwrap_err()
             .to_string();
-        assert!(e.contains("worlds are combat, rewards, market"), "{e}");
+        assert!(
+            e.contains("worlds are combat, rewards, market, tournament"),
+            "{e}"
+        );
     }
 
     #[test]

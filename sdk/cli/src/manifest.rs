@@ -5,7 +5,7 @@
 //! ```toml
 //! [package.metadata.idempo]
 //! name = "classic"     # the component's name in the host (default: the package name)
-//! world = "combat"     # combat, rewards or market
+//! world = "combat"     # combat, rewards, market or tournament
 //! preload = true       # false: built to `extra/`, not loaded by the host at start
 //! ```
 //!
@@ -161,7 +161,7 @@ pub fn parse(metadata_json: &str, manifest: &Path) -> anyhow::Result<Workspace> 
         match component_of(package)? {
             Some(component) => components.push(component),
             None if !at_root => bail!(
-                "{} is not an idempo component: add\n\n[package.metadata.idempo]\nname = \"{}\"\nworld = \"combat\"   # or rewards, market\n\nto its Cargo.toml",
+                "{} is not an idempo component: add\n\n[package.metadata.idempo]\nname = \"{}\"\nworld = \"combat\"   # or rewards, market, tournament\n\nto its Cargo.toml",
                 manifest.display(),
                 package.name
             ),
@@ -189,7 +189,7 @@ fn component_of(package: &Package) -> anyhow::Result<Option<ComponentCrate>> {
     let manifest = package.manifest_path.display();
     let idempo: IdempoMetadata = serde_json::from_value(idempo.clone()).with_context(|| {
         format!(
-            "bad [package.metadata.idempo] in {manifest}: it takes name, world (combat, rewards, market) and preload (true or false)"
+            "bad [package.metadata.idempo] in {manifest}: it takes name, world (combat, rewards, market, tournament) and preload (true or false)"
         )
     })?;
     let world: World = idempo
@@ -373,7 +373,7 @@ mod tests {
             parse(&json, Path::new("/src/components/Cargo.toml")).unwrap_err()
         );
         assert!(
-            e.contains("unknown world `chess`; worlds are combat, rewards, market"),
+            e.contains("unknown world `chess`; worlds are combat, rewards, market, tournament"),
             "{e}"
         );
     }

@@ -43,6 +43,7 @@ fn testing_the_default_components_builds_each_into_the_host_layout_and_passes_th
         "combat/classic@1.0.0.wasm",
         "rewards/standard@1.0.0.wasm",
         "market/standard@1.1.0.wasm",
+        "tournament/standard@1.0.0.wasm",
     ] {
         assert!(out.path().join(file).is_file(), "{file} was not written");
     }

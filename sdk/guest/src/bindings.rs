@@ -3,7 +3,8 @@
 //! - [`base`]: the host imports (`log`, `clock`, `rng`, `kv`, `events`) and
 //!   the shared `types` interface, from a small inline world that includes
 //!   `host-api` and imports `types`;
-//! - [`combat`], [`rewards`], [`market`]: one module per game world. Each
+//! - [`combat`], [`rewards`], [`market`], [`tournament`]: one module per
+//!   game world. Each
 //!   generates only its export interface and points every shared interface at
 //!   [`base`] through `with`, so `types::MatchState` and the imports exist
 //!   once, whatever the world.
@@ -95,5 +96,25 @@ pub mod market {
         pub_export_macro: true,
         export_macro_name: "export_market_world",
         default_bindings_module: "$crate::bindings::market",
+    });
+}
+
+/// The `tournament-world` export: `idempo:game/tournament`.
+pub mod tournament {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "idempo:game/tournament-world",
+        with: {
+            "idempo:game/types@0.1.0": crate::bindings::base::idempo::game::types,
+            "idempo:game/log@0.1.0": crate::bindings::base::idempo::game::log,
+            "idempo:game/clock@0.1.0": crate::bindings::base::idempo::game::clock,
+            "idempo:game/rng@0.1.0": crate::bindings::base::idempo::game::rng,
+            "idempo:game/kv@0.1.0": crate::bindings::base::idempo::game::kv,
+            "idempo:game/events@0.1.0": crate::bindings::base::idempo::game::events,
+        },
+        additional_derives: [PartialEq, Eq, serde::Serialize, serde::Deserialize],
+        pub_export_macro: true,
+        export_macro_name: "export_tournament_world",
+        default_bindings_module: "$crate::bindings::tournament",
     });
 }

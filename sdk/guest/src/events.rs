@@ -35,6 +35,8 @@ pub mod topics {
     pub const ECONOMY_EVENTS: &str = "economy-events";
     /// Score changes for the leaderboards.
     pub const LEADERBOARD_EVENTS: &str = "leaderboard-events";
+    /// A player's progression (e.g. `UserLeveledUp`).
+    pub const PLAYER_EVENTS: &str = "player-events";
 }
 
 /// Emits an event whose payload is `payload` encoded as JSON.

@@ -1,7 +1,8 @@
 //! # idempo-sdk: write idempo components in plain Rust
 //!
 //! An idempo component is a WebAssembly component that decides (a match's
-//! combat, a match's rewards, the market's rules) while the host commits.
+//! combat, a match's rewards, the market's rules, the daily tournament's
+//! rules) while the host commits.
 //! This crate hides the generated bindings: implement one trait on a type of
 //! yours, export it with one macro, and reach the host through small
 //! functions.
@@ -14,6 +15,7 @@
 //! | [`Combat`], [`export_combat!`] | the combat world: `setup`, `resolve`, `tick`, `finished` |
 //! | [`Rewards`], [`export_rewards!`], [`rewards`] | the rewards world and its records ([`rewards::Grant`], ...) |
 //! | [`Market`], [`export_market!`], [`market`] | the market world and its records ([`market::Quote`], ...) |
+//! | [`Tournament`], [`export_tournament!`], [`tournament`] | the tournament world and its records ([`tournament::Rules`], ...) |
 //! | [`log`] | structured log lines: [`log::info`], [`log::write`] with fields |
 //! | [`clock`] | the call's logical time: [`clock::now_ms`] |
 //! | [`rng`] | seeded randomness: [`rng::range`], [`rng::chance`], [`rng::next_u64`] |
@@ -94,6 +96,13 @@ pub mod market {
     };
 }
 
+/// The records of the tournament world (WIT `idempo:game/tournament`).
+pub mod tournament {
+    pub use crate::bindings::tournament::exports::idempo::game::tournament::{
+        Day, Guest as Tournament, RewardTier, Rules, Schedule,
+    };
+}
+
 /// The combat world: implement it, then [`export_combat!`] your type.
 ///
 /// Each function gets the whole state and returns the next one; the host
@@ -103,14 +112,18 @@ pub use bindings::combat::exports::idempo::game::combat::Guest as Combat;
 pub use market::Market;
 /// The rewards world: implement it, then [`export_rewards!`] your type.
 pub use rewards::Rewards;
+/// The tournament world: implement it, then [`export_tournament!`] your
+/// type.
+pub use tournament::Tournament;
 
 /// Everything a component usually needs: the traits, the types, the
-/// records of rewards and market, and the import modules.
+/// records of rewards, market and tournament, and the import modules.
 pub mod prelude {
     pub use crate::market::{Ingredient, Listing, Quote, Recipe, Trade};
     pub use crate::rewards::{Grant, ItemGrant};
+    pub use crate::tournament::{Day, RewardTier, Rules, Schedule};
     pub use crate::types::*;
-    pub use crate::{Combat, Error, Market, Rewards};
+    pub use crate::{Combat, Error, Market, Rewards, Tournament};
     pub use crate::{clock, events, kv, log, rng};
 }
 
@@ -144,6 +157,17 @@ macro_rules! export_market {
     ($ty:ident) => {
         $crate::bindings::market::export_market_world!(
             $ty with_types_in $crate::bindings::market
+        );
+    };
+}
+
+/// Exports `$ty`, which implements [`Tournament`], as this component's
+/// tournament world. Call it once, at the crate root.
+#[macro_export]
+macro_rules! export_tournament {
+    ($ty:ident) => {
+        $crate::bindings::tournament::export_tournament_world!(
+            $ty with_types_in $crate::bindings::tournament
         );
     };
 }

@@ -330,6 +330,52 @@ impl Runner<'_> {
                     }
                 }
             }
+            Call::RulesFor(day) => {
+                let ctx = self.context(index, self.state_now_ms());
+                match runtime.tournament_rules(c, ctx, day) {
+                    Err(e) => Outcome::Failed(e),
+                    Ok(out) => {
+                        let summary = match &out.value {
+                            Ok(r) => format!(
+                                "a tournament on {}: fee {} {}, level {}+, groups of {}",
+                                day.date, r.entry_fee, r.currency, r.min_level, r.group_size
+                            ),
+                            Err(why) => format!("no tournament on {}: {why}", day.date),
+                        };
+                        Outcome::Returned(self.returned(out, summary))
+                    }
+                }
+            }
+            Call::LevelCurve => {
+                let ctx = self.context(index, self.state_now_ms());
+                match runtime.tournament_level_curve(c, ctx) {
+                    Err(e) => Outcome::Failed(e),
+                    Ok(out) => {
+                        let summary = count(out.value.len(), "level threshold");
+                        Outcome::Returned(self.returned(out, summary))
+                    }
+                }
+            }
+            Call::MatchPoints(placing) => {
+                let ctx = self.context(index, self.state_now_ms());
+                match runtime.tournament_match_points(c, ctx, placing) {
+                    Err(e) => Outcome::Failed(e),
+                    Ok(out) => {
+                        let summary = format!("{} points to {}", out.value, placing.player);
+                        Outcome::Returned(self.returned(out, summary))
+                    }
+                }
+            }
+            Call::LevelUpBonus { level } => {
+                let ctx = self.context(index, self.state_now_ms());
+                match runtime.tournament_level_up_bonus(c, ctx, *level) {
+                    Err(e) => Outcome::Failed(e),
+                    Ok(out) => {
+                        let summary = format!("a bonus of {} for level {level}", out.value);
+                        Outcome::Returned(self.returned(out, summary))
+                    }
+                }
+            }
         }
     }
 }

@@ -15,7 +15,9 @@
 //! ```
 //!
 //! Calls: `setup`, `resolve`, `tick`, `finished` (combat); `grants`
-//! (rewards); `validate_listing`, `quote_trade`, `recipes` (market). Their
+//! (rewards); `validate_listing`, `quote_trade`, `recipes` (market);
+//! `rules_for`, `level_curve`, `match_points`, `level_up_bonus`
+//! (tournament). Their
 //! arguments and results are the WIT types in serde's default spelling.
 //! A step may also carry:
 //! - `expect`: a partial match of the call's result (see [`crate::matcher`]);
@@ -28,7 +30,7 @@
 //! - `description`: a note for the reader.
 
 use idempo_host::runtime::World;
-use idempo_host::runtime::bindings::{market_api, types};
+use idempo_host::runtime::bindings::{market_api, tournament_api, types};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -87,6 +89,12 @@ pub enum Call {
     ValidateListing(market_api::Listing),
     QuoteTrade(market_api::Trade),
     Recipes,
+    RulesFor(tournament_api::Day),
+    LevelCurve,
+    MatchPoints(types::Placing),
+    LevelUpBonus {
+        level: u32,
+    },
 }
 
 /// The arguments of `setup`.
@@ -116,8 +124,18 @@ struct Finished {
 #[serde(deny_unknown_fields)]
 struct Recipes {}
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelCurve {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelUpBonus {
+    level: u32,
+}
+
 /// The call keys a step may use.
-pub const CALLS: [&str; 8] = [
+pub const CALLS: [&str; 12] = [
     "setup",
     "resolve",
     "tick",
@@ -126,6 +144,10 @@ pub const CALLS: [&str; 8] = [
     "validate_listing",
     "quote_trade",
     "recipes",
+    "rules_for",
+    "level_curve",
+    "match_points",
+    "level_up_bonus",
 ];
 
 const STEP_KEYS: [&str; 4] = ["description", "expect", "expect_events", "expect_error"];
@@ -142,6 +164,10 @@ impl Call {
             Call::ValidateListing(_) => "validate_listing",
             Call::QuoteTrade(_) => "quote_trade",
             Call::Recipes => "recipes",
+            Call::RulesFor(_) => "rules_for",
+            Call::LevelCurve => "level_curve",
+            Call::MatchPoints(_) => "match_points",
+            Call::LevelUpBonus { .. } => "level_up_bonus",
         }
     }
 
@@ -153,6 +179,10 @@ impl Call {
             }
             Call::Grants(_) => World::Rewards,
             Call::ValidateListing(_) | Call::QuoteTrade(_) | Call::Recipes => World::Market,
+            Call::RulesFor(_)
+            | Call::LevelCurve
+            | Call::MatchPoints(_)
+            | Call::LevelUpBonus { .. } => World::Tournament,
         }
     }
 
@@ -185,8 +215,27 @@ impl Call {
                 let Recipes {} = args_of(name, args)?;
                 Call::Recipes
             }
+            "rules_for" => Call::RulesFor(args_of(name, args)?),
+            "level_curve" => {
+                let LevelCurve {} = args_of(name, no_args(args))?;
+                Call::LevelCurve
+            }
+            "match_points" => Call::MatchPoints(args_of(name, args)?),
+            "level_up_bonus" => {
+                let LevelUpBonus { level } = args_of(name, args)?;
+                Call::LevelUpBonus { level }
+            }
             other => return Err(format!("unknown call `{other}`")),
         })
+    }
+}
+
+/// `null` as an empty object, for calls without arguments.
+fn no_args(args: Value) -> Value {
+    if args.is_null() {
+        Value::Object(Map::new())
+    } else {
+        args
     }
 }
 

@@ -97,6 +97,24 @@ fn the_standard_market_passes_its_scenarios() {
     passes_its_scenarios("market_standard", "market-standard", World::Market);
 }
 
+#[test]
+fn the_standard_tournament_passes_its_scenarios() {
+    passes_its_scenarios(
+        "tournament_standard",
+        "tournament-standard",
+        World::Tournament,
+    );
+}
+
+#[test]
+fn the_standard_tournament_with_a_weekend_cup_passes_its_scenarios() {
+    passes_its_scenarios(
+        "tournament_standard_v2",
+        "tournament-standard-v2",
+        World::Tournament,
+    );
+}
+
 const SETUP: &str = r#"{ "setup": { "match_id": "m1", "players": ["ann", "bob"],
     "config": { "width": 8, "height": 8, "duration_ms": 60000, "tick_ms": 1000, "initial_resources": 2 } } }"#;
 

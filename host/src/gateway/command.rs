@@ -1,8 +1,10 @@
-//! An idempotent player command of the market: the `Idempotency-Key`
-//! record reserved before the work (in a group commit, so reservations
-//! share their fsync with other writes), committed as done in the work's own
-//! batch ([`Command::done`]), or holding the refusal
+//! An idempotent player command (the market's, the tournament's): the
+//! `Idempotency-Key` record reserved before the work (in a group commit, so
+//! reservations share their fsync with other writes), committed as done in
+//! the work's own batch ([`Command::done`]), or holding the refusal
 //! ([`Command::conclude`]), or freed after a failure that changed nothing.
+//! Each service brings its error type ([`CommandError`]) and its key
+//! windows ([`KeyWindows`]).
 //!
 //! | the request | the answer |
 //! |---|---|
@@ -17,14 +19,34 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::MarketConfig;
-use super::error::MarketError;
 use crate::gateway::Player;
 use crate::gateway::idempotency_key::IDEMPOTENCY_REPLAYED;
 use crate::problem::Problem;
 use crate::store::{
     Begun, CommitBatch, IdempotencyBegin, IdempotencyDone, IdempotencyReserve, Store, StoreError,
 };
+
+/// The errors of a service's commands.
+pub trait CommandError: From<StoreError> + Into<Problem> {
+    /// The key's first request is still being served (409).
+    fn in_flight() -> Self;
+    /// The key was used for another request (422).
+    fn key_reused() -> Self;
+    /// True for an answer the client gets again on a retry of the request
+    /// (stored under the key); false for a failure after which the key is
+    /// freed.
+    fn is_refusal(&self) -> bool;
+}
+
+/// How long a service keeps its commands' keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyWindows {
+    /// How long a completed request's answer is replayed, in milliseconds.
+    pub replay_ttl_ms: u64,
+    /// How long a key stays reserved by a request that never completes (a
+    /// host that died mid-request), in milliseconds.
+    pub in_flight_ttl_ms: u64,
+}
 
 /// An answer as stored under a key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,7 +67,7 @@ impl Stored {
         }
     }
 
-    fn of_problem(problem: &Problem) -> Self {
+    pub fn of_problem(problem: &Problem) -> Self {
         Self {
             status: problem.status,
             body: serde_json::to_value(problem).unwrap_or_default(),
@@ -89,14 +111,14 @@ pub enum Started {
 
 /// Reserves `key` of `player` for the request `what` (method and path)
 /// with `body`.
-pub async fn begin(
+pub async fn begin<E: CommandError>(
     store: &Store,
-    config: &MarketConfig,
+    windows: KeyWindows,
     player: &Player,
     key: &str,
     what: &str,
     body: &Value,
-) -> Result<Started, MarketError> {
+) -> Result<Started, E> {
     let request = serde_json::json!({ "request": what, "body": body });
     let request_hash = hex::encode(Sha256::digest(request.to_string().as_bytes()));
     let begin = IdempotencyBegin {
@@ -105,7 +127,7 @@ pub async fn begin(
         key: key.to_owned(),
         request_hash: request_hash.clone(),
         now_ms: crate::store::now_ms(),
-        in_flight_ttl_ms: config.in_flight_ttl_ms as i64,
+        in_flight_ttl_ms: windows.in_flight_ttl_ms as i64,
     };
     // Reserved in a group commit (one fsync for many), not alone.
     let attempt = crate::store::new_event_id();
@@ -136,13 +158,13 @@ pub async fn begin(
             key: key.to_owned(),
             request_hash,
             attempt,
-            replay_ttl_ms: config.replay_ttl_ms,
+            replay_ttl_ms: windows.replay_ttl_ms,
         })),
         Begun::Replay { response } => serde_json::from_str(&response)
             .map(Started::Replay)
-            .map_err(|e| MarketError::Store(StoreError::invalid("stored answer", e.to_string()))),
-        Begun::InFlight => Err(MarketError::InFlight),
-        Begun::Mismatch => Err(MarketError::KeyReused),
+            .map_err(|e| E::from(StoreError::invalid("stored answer", e.to_string()))),
+        Begun::InFlight => Err(E::in_flight()),
+        Begun::Mismatch => Err(E::key_reused()),
     }
 }
 
@@ -166,11 +188,11 @@ impl Command {
     /// The answer to send: the command's own (already stored by its batch),
     /// or its refusal, stored now so a retry gets it again, or its failure,
     /// after which the key is freed.
-    pub async fn conclude(self, outcome: Result<Stored, MarketError>) -> Response {
+    pub async fn conclude<E: CommandError>(self, outcome: Result<Stored, E>) -> Response {
         match outcome {
             Ok(answer) => answer.response(false),
             Err(e) if e.is_refusal() => {
-                let answer = Stored::of_problem(&Problem::from(e));
+                let answer = Stored::of_problem(&e.into());
                 let batch = CommitBatch {
                     idempotency: Some(self.done(&answer)),
                     ..Default::default()
@@ -183,7 +205,8 @@ impl Command {
             }
             Err(e) => {
                 self.abandon().await;
-                Problem::from(e).into_response()
+                let problem: Problem = e.into();
+                problem.into_response()
             }
         }
     }
