@@ -74,5 +74,14 @@ export function createApi(session, names) {
     // crafting
     recipes: () => data('/crafting/recipes'),
     craft: (recipe) => keyed('/crafts', 'POST', { recipe }).then((r) => r.data),
+
+    // progression and the daily tournament (`day` is a date or `current`)
+    progress: () => data('/players/me/progress'),
+    tournament: (day = 'current') => data(`/tournaments/${enc(day)}`),
+    enterTournament: (day, key = newKey()) => keyed(`/tournaments/${enc(day)}/entries`, 'POST', undefined, key),
+    myStanding: (day) => data(`/tournaments/${enc(day)}/me`),
+    tournamentGroup: (day, group) => data(`/tournaments/${enc(day)}/groups/${enc(group)}`),
+    tournamentTop: (day, limit = 100) => data(`/tournaments/${enc(day)}/leaderboard${query({ limit })}`),
+    claimReward: (day, key = newKey()) => keyed(`/tournaments/${enc(day)}/claim`, 'POST', undefined, key),
   };
 }

@@ -31,6 +31,9 @@ export function describe(notice) {
     }
     case 'trade':
       return `Trade ${b.trade_id ? shortId(b.trade_id) : ''}: ${b.state || 'updated'}`;
+    case 'tournament':
+      if (b.claimed) return `Tournament ${b.tournament}: rank #${b.claimed.rank}, ${amount(b.claimed.reward)} ${b.claimed.currency} claimed`;
+      return `Tournament entry: ${b.state || 'updated'}${b.failure ? ` (${b.failure})` : ''}`;
     default:
       return `${notice.kind}: ${JSON.stringify(b)}`;
   }

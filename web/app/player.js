@@ -21,11 +21,12 @@ import { marketView } from './views/market.js';
 import { tradesView } from './views/trades.js';
 import { craftingView } from './views/crafting.js';
 import { leaderboardView } from './views/leaderboard.js';
+import { tournamentView } from './views/tournament.js';
 
 const NAV = [
   ['lobby', 'Play'], ['arena', 'Arena'], ['results', 'Results'], ['wallet', 'Wallet'],
   ['inventory', 'Inventory'], ['market', 'Market'], ['trades', 'Trades'], ['crafting', 'Crafting'],
-  ['leaderboard', 'Leaderboard'],
+  ['leaderboard', 'Leaderboard'], ['tournament', 'Tournament'],
 ];
 
 export function startPlayerApp(root) {
@@ -61,6 +62,7 @@ export function startPlayerApp(root) {
     trades: tradesView(ctx),
     crafting: craftingView(ctx),
     leaderboard: leaderboardView(ctx),
+    tournament: tournamentView(ctx),
   };
 
   const who = h('span', { class: 'who' });

@@ -236,8 +236,16 @@ impl Market {
         before: Option<&(i64, String)>,
         limit: u32,
     ) -> Result<Vec<TradeView>, MarketError> {
-        let sagas =
-            record::of_player(&self.store, &caller.game, &caller.player, before, limit).await?;
+        let kinds = [MARKET, OFFER];
+        let sagas = record::of_player(
+            &self.store,
+            &caller.game,
+            &caller.player,
+            kinds,
+            before,
+            limit,
+        )
+        .await?;
         let mut views = Vec::with_capacity(sagas.len());
         for saga in sagas {
             let log = record::log(&self.store, &caller.game, &saga.saga_id).await?;

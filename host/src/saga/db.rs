@@ -62,12 +62,14 @@ macro_rules! saga_reads {
             pool: &sqlx::Pool<$Db>,
             game: &str,
             player: &str,
+            kinds: [&str; 2],
             before: Option<&(i64, String)>,
             limit: u32,
         ) -> Result<Vec<SagaRecord>, StoreError> {
             let sql = format!(
                 "SELECT {COLUMNS} FROM sagas \
                  WHERE game = $1 AND (initiator = $2 OR counterparty = $2) \
+                   AND kind IN ($6, $7) \
                    AND (created_at_ms < $3 OR (created_at_ms = $3 AND saga_id < $4)) \
                  ORDER BY created_at_ms DESC, saga_id DESC LIMIT $5"
             );
@@ -78,6 +80,8 @@ macro_rules! saga_reads {
                 .bind(ms)
                 .bind(id)
                 .bind(i64::from(limit))
+                .bind(kinds[0])
+                .bind(kinds[1])
                 .fetch_all(pool)
                 .await?;
             rows.iter().map(saga_row).collect()

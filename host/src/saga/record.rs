@@ -120,17 +120,19 @@ pub async fn log(store: &Store, game: &str, saga_id: &str) -> Result<Vec<LogEntr
         .await)
 }
 
-/// Newest first: up to `limit` sagas `player` started or is party to,
-/// older than `before` (creation time, saga id; all if `None`).
+/// Newest first: up to `limit` sagas of one of `kinds` that `player`
+/// started or is party to, older than `before` (creation time, saga id;
+/// all if `None`).
 pub async fn of_player(
     store: &Store,
     game: &str,
     player: &str,
+    kinds: [&str; 2],
     before: Option<&(i64, String)>,
     limit: u32,
 ) -> Result<Vec<SagaRecord>, StoreError> {
     on_db!(store, no_pool(), |pool, m| m::sagas_of(
-        pool, game, player, before, limit
+        pool, game, player, kinds, before, limit
     )
     .await)
 }

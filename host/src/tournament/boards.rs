@@ -148,6 +148,15 @@ impl Tournaments {
         group: Option<i64>,
         reread: bool,
     ) -> Result<Arc<Board>, TournamentError> {
+        let fresh_ms = match group {
+            Some(_) => self.config.group_board_fresh_ms,
+            None => self.config.global_board_fresh_ms,
+        };
+        let now = self.now_ms();
+        let key = (game.to_owned(), id.to_owned(), group);
+        if !reread && let Some(board) = self.boards.fresh(&key, now, fresh_ms) {
+            return Ok(board);
+        }
         let t = self.read(game, id).await?;
         if let Some(g) = group
             && !(1..=t.group_count).contains(&g)
@@ -157,15 +166,7 @@ impl Tournaments {
                 group: g,
             });
         }
-        let fresh_ms = match group {
-            Some(_) => self.config.group_board_fresh_ms,
-            None => self.config.global_board_fresh_ms,
-        };
         let key = (game.to_owned(), t.tournament.clone(), group);
-        let now = self.now_ms();
-        if !reread && let Some(board) = self.boards.fresh(&key, now, fresh_ms) {
-            return Ok(board);
-        }
         let rows = match group {
             Some(g) => {
                 db::group_board(&self.store, game, &t.tournament, g, t.rules.group_size).await?

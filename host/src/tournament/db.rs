@@ -232,7 +232,8 @@ macro_rules! tournament_reads {
                 .map_err(|e| StoreError::from(e).into())
         }
 
-        /// A group's board (`group`), or the whole tournament's.
+        /// A group's board (`group`), or the whole tournament's: each a
+        /// walk of its index in rank order.
         pub(crate) async fn board(
             pool: &sqlx::Pool<$Db>,
             game: &str,
@@ -240,19 +241,23 @@ macro_rules! tournament_reads {
             group: Option<i64>,
             limit: u32,
         ) -> Result<Vec<BoardRow>, TournamentError> {
-            let rows = sqlx::query::<$Db>(
-                "SELECT p.player, a.name, p.group_no, p.score FROM tournament_participants p \
+            const SELECT: &str = "SELECT p.player, a.name, p.group_no, p.score \
+                 FROM tournament_participants p \
                  LEFT JOIN players a ON a.game = p.game AND a.id = p.player \
-                 WHERE p.game = $1 AND p.tournament = $2 AND ($3 < 0 OR p.group_no = $3) \
-                 ORDER BY p.score DESC, p.entered_at_ms, p.player LIMIT $4",
-            )
-            .bind(game)
-            .bind(tournament)
-            .bind(group.unwrap_or(-1))
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::from)?;
+                 WHERE p.game = $1 AND p.tournament = $2";
+            const ORDER: &str = "ORDER BY p.score DESC, p.entered_at_ms, p.player LIMIT $3";
+            let sql = match group {
+                Some(_) => format!("{SELECT} AND p.group_no = $4 {ORDER}"),
+                None => format!("{SELECT} {ORDER}"),
+            };
+            let mut query = sqlx::query::<$Db>(sqlx::AssertSqlSafe(sql))
+                .bind(game)
+                .bind(tournament)
+                .bind(i64::from(limit));
+            if let Some(g) = group {
+                query = query.bind(g);
+            }
+            let rows = query.fetch_all(pool).await.map_err(StoreError::from)?;
             rows.iter()
                 .map(|r| {
                     Ok(BoardRow {

@@ -177,6 +177,10 @@ impl Tournaments {
             Err(TournamentError::NoTournament { why, .. }) => {
                 tracing::debug!(%game, day = %today, %why, "no tournament today");
             }
+            // `/readyz` names a missing component; no line a second here.
+            Err(TournamentError::Component(why)) => {
+                tracing::debug!(%game, %why, "no tournament component to make today's tournament");
+            }
             Err(e) => tracing::warn!(%game, error = %e, "could not make today's tournament"),
         }
         if let Err(e) = self.finalize_due(game).await {

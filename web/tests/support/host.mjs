@@ -32,9 +32,10 @@ function freePort() {
 
 /**
  * Starts a host. `components` is the directory of components loaded at
- * boot (the staged set by default); `name` names its log file.
+ * boot (the staged set by default); `name` names its log file; `extra`
+ * lines end its configuration (tables of their own).
  */
-export async function startHost({ name, components = COMPONENTS_DIR } = {}) {
+export async function startHost({ name, components = COMPONENTS_DIR, extra = [] } = {}) {
   await access(HOST_BIN).catch(() => {
     throw new Error(`no host binary at ${HOST_BIN}: build it (cargo build -p idempo-host --bin idempo) or set IDEMPO_BIN`);
   });
@@ -62,6 +63,7 @@ export async function startHost({ name, components = COMPONENTS_DIR } = {}) {
     '[bus]',
     'relay_poll_ms = 20',
     'consumer_poll_ms = 20',
+    ...extra,
     '',
   ].join('\n'));
   await mkdir(ARTIFACTS_DIR, { recursive: true });
