@@ -1,6 +1,7 @@
 //! The arena: matchmaking, a match played to its end, every outcome of an
-//! idempotency key, bad inputs refused with no effect, a crashed match
-//! rebuilt from its log to the same state, and pinning across a hot swap.
+//! idempotency key, bad inputs refused with no effect, actions racing in
+//! one match (committed in rounds), a crashed match rebuilt from its log to
+//! the same state, and pinning across a hot swap.
 //! Time is a manual clock: nothing sleeps.
 
 #[macro_use]
@@ -704,10 +705,105 @@ async fn the_roster_lists_matches_newest_first_by_status_a_page_at_a_time(store:
     );
 }
 
+/// Actions sent at once queue for the match's actor, which steps them in
+/// rounds and commits each round as one chain: whatever the rounds, each is
+/// answered as it would be alone, a failed commit among them (a stamp that
+/// does not exist, unless the rules refuse its action first) costs only its
+/// own action, and the log holds every accepted action once, in `seq` order
+/// without gaps.
+async fn actions_racing_in_one_match_are_each_answered_as_if_alone(store: &Store) {
+    let clock = ManualClock::new(START_MS);
+    let arena = Arc::new(arena_on(store, &classic(), &clock, "host-a"));
+    let match_id = arena.start_match(GAME, players(2)).await.expect("starts");
+    // Defends: each fighter's first three raise the shield to its maximum
+    // (accepted), the rest are refused by the rules (answered, not logged).
+    let racing: Vec<Submission> = (0..12)
+        .map(|i| {
+            let player = if i % 2 == 0 { "ann" } else { "bob" };
+            let mut s = submission(player, &match_id, &format!("k{i}"), ActionKind::Defend);
+            if i == 2 {
+                s.stamp = Some("no-such-stamp".into());
+            }
+            s
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for s in racing.clone() {
+        let arena = arena.clone();
+        sent.push(tokio::spawn(async move { arena.submit(s).await }));
+    }
+    let mut answers = Vec::new();
+    for handle in sent {
+        answers.push(handle.await.expect("joins"));
+    }
+
+    let mut accepted = Vec::new();
+    for (i, answer) in answers.iter().enumerate() {
+        match answer {
+            Err(ArenaError::StampUnavailable { stamp }) if i == 2 => {
+                assert_eq!(stamp, "no-such-stamp");
+            }
+            // After three defends of hers it is refused by the rules, and
+            // a refused action spends no stamp.
+            Ok(outcome) if i == 2 => {
+                assert!(outcome.rejected.is_some(), "{outcome:?}");
+            }
+            Ok(outcome) if !outcome.replayed => {
+                if outcome.accepted() {
+                    accepted.push((racing[i].player.clone(), outcome.clone()));
+                } else {
+                    assert!(outcome.seq.is_none(), "{outcome:?}");
+                }
+            }
+            other => panic!("action {i}: {other:?}"),
+        }
+    }
+    for player in ["ann", "bob"] {
+        let theirs = accepted.iter().filter(|(p, _)| p == player).count();
+        assert_eq!(theirs, 3, "{player}'s accepted defends: {accepted:?}");
+    }
+    let log = idempo_host::arena::db::read_log(store, GAME, &match_id, 0, 10_000)
+        .await
+        .expect("log");
+    let seqs: Vec<i64> = log.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, (1..=log.len() as i64).collect::<Vec<_>>(), "no gaps");
+    let mut logged: Vec<(i64, String)> = log
+        .iter()
+        .filter(|r| r.kind == "action")
+        .map(|r| (r.seq, r.action_id.clone().unwrap_or_default()))
+        .collect();
+    let mut answered: Vec<(i64, String)> = accepted
+        .iter()
+        .map(|(_, o)| {
+            (
+                o.seq.expect("an accepted action has a seq"),
+                o.action_id.clone(),
+            )
+        })
+        .collect();
+    logged.sort();
+    answered.sort();
+    assert_eq!(
+        logged, answered,
+        "each accepted action logged once, at its seq"
+    );
+    assert_eq!(events(store, "ActionResolved").await.len(), 6);
+
+    // Every answer was stored with its action: a retry replays it.
+    for (s, first) in racing.iter().zip(&answers) {
+        let Ok(first) = first else { continue };
+        let again = arena.submit(s.clone()).await.expect("replays");
+        assert!(again.replayed, "{again:?}");
+        assert_eq!(again.seq, first.seq);
+        assert_eq!(again.rejected, first.rejected);
+    }
+}
+
 conformance!(
     the_roster_lists_matches_newest_first_by_status_a_page_at_a_time,
     a_whole_match_runs_to_its_finish_and_publishes_match_finished,
     every_outcome_of_an_idempotency_key,
     bad_inputs_are_refused_and_change_nothing,
     a_crashed_match_is_rebuilt_from_its_log_to_the_same_state,
+    actions_racing_in_one_match_are_each_answered_as_if_alone,
 );

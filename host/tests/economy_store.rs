@@ -11,7 +11,7 @@ use idempo_host::economy::items::{self, ItemState};
 use idempo_host::economy::{notices, wallet};
 use idempo_host::store::{
     Begun, CommitBatch, Credit, EconomyWrites, IdempotencyBegin, IdempotencyDone, ItemGrant,
-    ItemSpend, Notice, ProcessedEvent, STAMP, Store, StoreError,
+    ItemSpend, Lease, Notice, ProcessedEvent, STAMP, Store, StoreError,
 };
 
 const GAME: &str = "default";
@@ -23,6 +23,7 @@ conformance!(
     credits_sum_into_a_balance_equal_to_its_ledger,
     a_ledger_key_pays_once_and_its_batch_fails_alone,
     notices_are_numbered_per_player_without_gaps,
+    a_group_of_independent_actions_commits_whole_and_a_conflict_among_them_fails_alone,
 );
 
 // ----------------------------------------------------------------- helpers
@@ -321,4 +322,162 @@ async fn notices_are_numbered_per_player_without_gaps(store: &Store) {
     assert_eq!(bob.iter().map(|n| n.seq).collect::<Vec<_>>(), [3, 4]);
     assert_eq!(bob[0].kind, "rewards");
     assert!(bob[0].body["i"].is_number());
+}
+
+/// A match action's batch: under `lease`, `player` spends `stamp` once for
+/// request `key`, as the consumer of event `event`, and is paid one coin.
+fn action(lease: &Lease, player: &str, stamp: &str, key: &str, event: &str) -> CommitBatch {
+    CommitBatch {
+        fence: Some(lease.clone()),
+        idempotency: Some(done(player, key)),
+        processed: Some(ProcessedEvent {
+            consumer_group: "actions".into(),
+            event_id: event.into(),
+            game: GAME.into(),
+            processed_at_ms: 1_000,
+        }),
+        spend: Some(spend(stamp, player, key)),
+        economy: EconomyWrites {
+            credits: vec![credit(player, "coin", 1, &format!("{player}/{key}"))],
+            ..EconomyWrites::default()
+        },
+        ..CommitBatch::default()
+    }
+}
+
+async fn a_group_of_independent_actions_commits_whole_and_a_conflict_among_them_fails_alone(
+    store: &Store,
+) {
+    let mut leases = Vec::new();
+    for name in ["match/m1", "match/m2"] {
+        let lease = store
+            .lease_acquire(GAME, name, "host-a", 1_000, 60_000)
+            .await
+            .expect("acquire")
+            .acquired()
+            .expect("free");
+        leases.push(lease);
+    }
+    let players: Vec<String> = (0..6).map(|i| format!("p{i}")).collect();
+    let stamps: Vec<ItemGrant> = players
+        .iter()
+        .flat_map(|p| {
+            [
+                grant(&format!("{p}-a"), p, STAMP),
+                grant(&format!("{p}-b"), p, STAMP),
+            ]
+        })
+        .collect();
+    give(store, stamps).await;
+
+    // Six players of two matches act in one group: every guard holds.
+    let group: Vec<CommitBatch> = players
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            action(
+                &leases[i % 2],
+                p,
+                &format!("{p}-a"),
+                "k1",
+                &format!("e-{p}-1"),
+            )
+        })
+        .collect();
+    let results = store.commit_group(&group).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    for p in &players {
+        let item = items::get(store, GAME, &format!("{p}-a"))
+            .await
+            .unwrap()
+            .expect("kept");
+        assert_eq!(item.state, ItemState::Spent);
+        assert_eq!(item.spent_ref.as_deref(), Some("k1"));
+        assert!(
+            store
+                .is_processed("actions", &format!("e-{p}-1"))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            wallet::balance(store, GAME, p, "coin")
+                .await
+                .unwrap()
+                .available,
+            1
+        );
+    }
+
+    // In the next group one spends a spent stamp, one writes under a fence
+    // that is not the lease's, one replays a request and one an event: each
+    // fails alone with its own error and leaves nothing; the others commit.
+    let stale = Lease {
+        fence: leases[1].fence + 1,
+        ..leases[1].clone()
+    };
+    let group = vec![
+        action(&leases[0], "p0", "p0-b", "k2", "e-p0-2"),
+        action(&leases[1], "p1", "p1-a", "k2", "e-p1-2"),
+        action(&leases[0], "p2", "p2-b", "k2", "e-p2-2"),
+        action(&stale, "p3", "p3-b", "k2", "e-p3-2"),
+        action(&leases[0], "p4", "p4-b", "k1", "e-p4-2"),
+        action(&leases[1], "p5", "p5-b", "k2", "e-p5-1"),
+    ];
+    let results = store.commit_group(&group).await;
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(
+        matches!(&results[1], Err(StoreError::ItemUnavailable { item_id, .. }) if item_id == "p1-a"),
+        "{results:?}"
+    );
+    assert!(
+        matches!(results[3], Err(StoreError::LeaseLost { .. })),
+        "{results:?}"
+    );
+    assert!(
+        matches!(results[4], Err(StoreError::IdempotencyConflict { .. })),
+        "{results:?}"
+    );
+    assert!(
+        matches!(results[5], Err(StoreError::AlreadyProcessed { .. })),
+        "{results:?}"
+    );
+    for (p, coins) in [
+        ("p0", 2),
+        ("p1", 1),
+        ("p2", 2),
+        ("p3", 1),
+        ("p4", 1),
+        ("p5", 1),
+    ] {
+        assert_eq!(
+            wallet::balance(store, GAME, p, "coin")
+                .await
+                .unwrap()
+                .available,
+            coins,
+            "{p}'s coins"
+        );
+        let second = items::get(store, GAME, &format!("{p}-b"))
+            .await
+            .unwrap()
+            .expect("kept");
+        let spent = coins == 2;
+        assert_eq!(
+            second.state == ItemState::Spent,
+            spent,
+            "{p}'s second stamp"
+        );
+        assert_eq!(
+            store
+                .is_processed("actions", &format!("e-{p}-2"))
+                .await
+                .unwrap(),
+            spent,
+            "{p}'s second event"
+        );
+    }
+    for p in ["p1", "p3", "p5"] {
+        let record = store.idempotency_get(GAME, p, "k2", 2_000).await.unwrap();
+        assert!(record.is_none(), "{p}'s refused request left its record");
+    }
 }

@@ -16,7 +16,7 @@ use idempo_host::config::{GroupCommitConfig, StorageConfig};
 use idempo_host::runtime::bindings::host::idempo::game::kv::Host as _;
 use idempo_host::runtime::{CallContext, KvScope, StateView, World};
 use idempo_host::store::{
-    Backend, BackendKind, Begun, CommitBatch, EventMeta, IdempotencyBegin, IdempotencyDone,
+    Backend, BackendKind, Begun, Chain, CommitBatch, EventMeta, IdempotencyBegin, IdempotencyDone,
     IdempotencyRecord, KvWrite, Lease, LeaseAcquire, OutboxEvent, OutboxRow, ProcessedEvent, Store,
     StoreError, new_event_id,
 };
@@ -38,6 +38,7 @@ conformance!(
     hosts_racing_for_a_lease_get_one_owner,
     group_commit_acknowledges_nothing_before_its_commit_and_a_conflicting_batch_fails_alone,
     a_batch_the_database_refuses_fails_alone_in_its_group,
+    a_chained_batch_commits_only_if_the_one_before_it_did,
     committed_kv_is_what_the_next_component_call_reads,
     a_prefix_scan_reads_one_components_keys_in_order,
     migrations_run_twice_are_a_no_op,
@@ -118,6 +119,20 @@ async fn unsent(store: &Store) -> Vec<OutboxRow> {
 
 fn event_ids(rows: &[OutboxRow]) -> Vec<&str> {
     rows.iter().map(|r| r.event.id.as_str()).collect()
+}
+
+/// An event already in the outbox: a batch that carries it again is
+/// refused by the database alone.
+async fn a_committed_event(store: &Store) -> OutboxEvent {
+    let taken = event("match-events", "m1", "Started");
+    store
+        .commit(CommitBatch {
+            events: vec![taken.clone()],
+            ..CommitBatch::default()
+        })
+        .await
+        .expect("commits");
+    taken
 }
 
 // ----------------------------------------------------------------- stories
@@ -831,14 +846,7 @@ async fn group_commit_acknowledges_nothing_before_its_commit_and_a_conflicting_b
 }
 
 async fn a_batch_the_database_refuses_fails_alone_in_its_group(store: &Store) {
-    let taken = event("match-events", "m1", "Started");
-    store
-        .commit(CommitBatch {
-            events: vec![taken.clone()],
-            ..CommitBatch::default()
-        })
-        .await
-        .expect("commits");
+    let taken = a_committed_event(store).await;
     // Straight to the backend, as one group: the middle batch's event id is
     // taken, which only the database notices.
     let batches = vec![
@@ -891,6 +899,110 @@ async fn a_batch_the_database_refuses_fails_alone_in_its_group(store: &Store) {
         .await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     assert_eq!(get(store, "combat", "a").await.as_deref(), Some(&b"4"[..]));
+}
+
+async fn a_chained_batch_commits_only_if_the_one_before_it_did(store: &Store) {
+    store
+        .commit(CommitBatch {
+            idempotency: Some(done("ann", "taken", "h1", "{}")),
+            ..CommitBatch::default()
+        })
+        .await
+        .expect("a key is taken");
+    let link = |chain: &Chain, key: &str, player: &str, stamp: &str| CommitBatch {
+        kv: vec![set("combat", key, b"1")],
+        idempotency: Some(done(player, stamp, "h1", "{}")),
+        chain: Some(chain.clone()),
+        ..CommitBatch::default()
+    };
+
+    // Independent links of two chains share the group's guards.
+    let (a, b) = (Chain::new(), Chain::new());
+    let results = store
+        .commit_group(&[
+            link(&a, "a1", "p1", "s1"),
+            link(&b, "b1", "p2", "s1"),
+            link(&a, "a2", "p1", "s2"),
+        ])
+        .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+
+    // A link that conflicts fails with its conflict; the links after it
+    // in its chain are not tried, in its group or in a later one; the
+    // other chain goes on.
+    let results = store
+        .commit_group(&[
+            link(&a, "a3", "ann", "taken"),
+            link(&b, "b2", "p2", "s2"),
+            link(&a, "a4", "p1", "s4"),
+        ])
+        .await;
+    assert!(
+        matches!(results[0], Err(StoreError::IdempotencyConflict { .. })),
+        "{results:?}"
+    );
+    assert!(results[1].is_ok(), "{results:?}");
+    assert!(
+        matches!(results[2], Err(StoreError::ChainBroken)),
+        "{results:?}"
+    );
+    assert!(a.is_broken() && !b.is_broken());
+    let later = store.commit(link(&a, "a5", "p1", "s5")).await;
+    assert!(matches!(later, Err(StoreError::ChainBroken)), "{later:?}");
+    for (key, kept) in [("a1", true), ("a2", true), ("b1", true), ("b2", true)]
+        .into_iter()
+        .chain([("a3", false), ("a4", false), ("a5", false)])
+    {
+        assert_eq!(get(store, "combat", key).await.is_some(), kept, "{key}");
+    }
+    let record = store
+        .idempotency_get(GAME, "p1", "s4", 2_000)
+        .await
+        .unwrap();
+    assert!(record.is_none(), "a link not tried records nothing");
+
+    // A link the database refuses, or that is refused before queueing,
+    // breaks its chain the same way.
+    let taken = a_committed_event(store).await;
+    let c = Chain::new();
+    let mut refused = link(&c, "c1", "p3", "s1");
+    refused.events.push(taken);
+    let results = store
+        .commit_group(&[
+            refused,
+            link(&b, "b3", "p2", "s3"),
+            link(&c, "c2", "p3", "s2"),
+        ])
+        .await;
+    assert!(
+        matches!(results[0], Err(StoreError::Database(_))),
+        "{results:?}"
+    );
+    assert!(results[1].is_ok(), "{results:?}");
+    assert!(
+        matches!(results[2], Err(StoreError::ChainBroken)),
+        "{results:?}"
+    );
+    let d = Chain::new();
+    let invalid = link(&d, "", "p4", "s1");
+    let span = tracing::Span::current();
+    let results = store
+        .commit_each(vec![
+            (invalid, span.clone()),
+            (link(&d, "d2", "p4", "s2"), span),
+        ])
+        .await;
+    assert!(
+        matches!(results[0], Err(StoreError::Invalid { .. })),
+        "{results:?}"
+    );
+    assert!(
+        matches!(results[1], Err(StoreError::ChainBroken)),
+        "{results:?}"
+    );
+    for key in ["c1", "c2", "d2"] {
+        assert_eq!(get(store, "combat", key).await, None, "{key}");
+    }
 }
 
 async fn committed_kv_is_what_the_next_component_call_reads(store: &Store) {

@@ -8,7 +8,8 @@
 //! `ActionResolved` on `player-actions`, `MatchFinished` on `match-events`,
 //! keyed by the match id), fenced by the match's lease. Only a committed
 //! step reaches the state in memory (DESIGN.md, "components decide, the
-//! host commits"). An action's step runs in the span of the request that
+//! host commits"). The actions queued together run as a round
+//! (`super::round`): stepped in turn, their batches committed as one chain. An action's step runs in the span of the request that
 //! asked ([`Command::Submit`]), so it belongs to that request's trace. A
 //! lost lease or a failed commit stops the actor; the match is then rebuilt
 //! from its log by whoever takes its lease.
@@ -17,7 +18,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
-use tracing::Instrument as _;
 
 use super::clock::Clock;
 use super::config::ArenaConfig;
@@ -25,11 +25,14 @@ use super::error::ArenaError;
 use super::feed::{FeedItem, FeedSender};
 use super::live::{Live, Step};
 use super::record::{ActionOutcome, LogEntry, MatchRecord, Submission};
+use super::round::Pending;
 use super::seal::seal;
 use crate::bus::ownership::SoleLease;
 use crate::runtime::EmittedEvent;
 use crate::runtime::bindings::types::{Effect, MatchResult, MatchState};
-use crate::store::{CommitBatch, EventMeta, IdempotencyDone, MatchActionRow, OutboxEvent, Store};
+use crate::store::{
+    CommitBatch, EventMeta, IdempotencyDone, Lease, MatchActionRow, OutboxEvent, Store,
+};
 
 /// The topic of player actions.
 pub const PLAYER_ACTIONS: &str = "player-actions";
@@ -109,11 +112,14 @@ pub struct ActorDeps {
 
 /// One running match.
 pub struct Actor {
-    live: Live,
-    deps: ActorDeps,
-    rx: mpsc::Receiver<Command>,
+    pub(super) live: Live,
+    pub(super) deps: ActorDeps,
+    pub(super) rx: mpsc::Receiver<Command>,
     /// A failing tick waits until then (Unix ms) before it is tried again.
     retry_at_ms: i64,
+    /// A command taken from the channel while gathering a round of
+    /// submits (`super::round`): served next.
+    pub(super) held: Option<Command>,
 }
 
 impl Actor {
@@ -123,6 +129,7 @@ impl Actor {
             deps,
             rx,
             retry_at_ms: 0,
+            held: None,
         }
     }
 
@@ -134,21 +141,30 @@ impl Actor {
                 self.wrap_up(&result).await;
                 break;
             }
-            let wake_at = self.tick_due_at().max(self.retry_at_ms);
-            let sleep = self.deps.clock.sleep_until(wake_at);
-            let outcome = tokio::select! {
-                command = self.rx.recv() => match command {
-                    None => break,
-                    Some(Command::Stop { reply }) => {
-                        if let Err(e) = self.deps.lease.release(&self.deps.store).await {
-                            tracing::warn!(%match_id, error = %e, "could not release the match lease");
-                        }
-                        let _ = reply.send(());
-                        break;
+            let next = match self.held.take() {
+                Some(command) => Some(command),
+                None => {
+                    let wake_at = self.tick_due_at().max(self.retry_at_ms);
+                    let sleep = self.deps.clock.sleep_until(wake_at);
+                    tokio::select! {
+                        command = self.rx.recv() => match command {
+                            None => break,
+                            command => command,
+                        },
+                        () = sleep => None,
                     }
-                    Some(command) => self.handle(command).await,
-                },
-                () = sleep => self.catch_up().await,
+                }
+            };
+            let outcome = match next {
+                None => self.catch_up().await,
+                Some(Command::Stop { reply }) => {
+                    if let Err(e) = self.deps.lease.release(&self.deps.store).await {
+                        tracing::warn!(%match_id, error = %e, "could not release the match lease");
+                    }
+                    let _ = reply.send(());
+                    break;
+                }
+                Some(command) => self.handle(command).await,
             };
             if let Err(e) = outcome {
                 if is_fatal(&e) {
@@ -171,23 +187,14 @@ impl Actor {
                 reply,
                 span,
             } => {
-                let answer = self
-                    .submit(&submission, request_hash)
-                    .instrument(span)
-                    .await;
-                let stop = answer.as_ref().err().filter(|e| is_fatal(e));
-                if let Some(e) = stop {
-                    tracing::error!(match_id = %self.live.record.match_id, error = %e,
-                        "an action's step failed");
-                }
-                let stop = stop.is_some();
-                let _ = reply.send(answer);
-                if stop {
-                    return Err(ArenaError::Stopped {
-                        match_id: self.live.record.match_id.clone(),
-                    });
-                }
-                Ok(())
+                let first = Pending {
+                    submission,
+                    request_hash,
+                    reply,
+                    span,
+                };
+                let round = self.gather(first);
+                self.submit_round(round).await
             }
             Command::Snapshot { reply } => {
                 let caught_up = self.catch_up().await;
@@ -207,22 +214,24 @@ impl Actor {
         }
     }
 
-    /// One action: the ticks due first, then the checks, the pinned
-    /// `resolve`, and one commit.
-    async fn submit(
+    /// One action of a round, on `spec` (the match with the round's
+    /// earlier steps taken in): the checks, the pinned `resolve`, and the
+    /// batch that commits it under `lease`. `spec` is not moved.
+    pub(super) async fn prepare(
         &mut self,
+        spec: &Live,
         submission: &Submission,
         request_hash: String,
-    ) -> Result<ActionOutcome, ArenaError> {
-        self.catch_up().await?;
-        let match_id = &self.live.record.match_id;
-        if self.live.finished.is_some() {
+        lease: &Lease,
+        now_ms: i64,
+    ) -> Result<(ActionOutcome, Step, CommitBatch), ArenaError> {
+        let match_id = &spec.record.match_id;
+        if spec.finished.is_some() {
             return Err(ArenaError::MatchOver {
                 match_id: match_id.clone(),
             });
         }
-        let Some(fighter) = self
-            .live
+        let Some(fighter) = spec
             .state
             .fighters
             .iter()
@@ -239,31 +248,33 @@ impl Actor {
                 match_id: match_id.clone(),
             });
         }
-        let at_ms = self.match_time_ms().max(self.live.state.now_ms);
+        let at_ms = self.match_time_ms().max(spec.state.now_ms);
         let action = seal(submission, at_ms);
         let action_id = action.id.clone();
-        let live = self.live.clone();
-        let step = self
-            .live
+        let stepping = spec.clone();
+        let step = spec
             .combat
-            .blocking(move |_| live.step_action(action))
+            .blocking(move |_| stepping.step_action(action))
             .await?;
         let outcome = ActionOutcome {
             match_id: match_id.clone(),
             action_id: action_id.clone(),
-            seq: (step.rejected.is_none()).then_some(self.live.next_seq),
+            seq: (step.rejected.is_none()).then_some(spec.next_seq),
             at_ms,
             rejected: step.rejected.clone(),
             effects: step.effects.clone(),
             finished: finish_of(&step).cloned(),
             replayed: false,
         };
-        let now_ms = self.now_ms();
         let response = serde_json::to_string(&outcome)
             .map_err(|e| ArenaError::invalid("action outcome", e.to_string()))?;
-        let mut batch = self
-            .batch(&step, now_ms, submission.correlation_id.as_deref())
-            .await?;
+        let mut batch = self.batch(
+            spec,
+            &step,
+            lease,
+            now_ms,
+            submission.correlation_id.as_deref(),
+        )?;
         batch.idempotency = Some(IdempotencyDone {
             game: submission.game.clone(),
             scope: submission.player.clone(),
@@ -300,21 +311,11 @@ impl Actor {
                 .unwrap_or(batch.events.len());
             batch.events.insert(at, event);
         }
-        self.deps.store.commit(batch).await.map_err(|e| match e {
-            crate::store::StoreError::IdempotencyConflict { key, .. } => {
-                ArenaError::InFlight { key }
-            }
-            crate::store::StoreError::ItemUnavailable { item_id, .. } => {
-                ArenaError::StampUnavailable { stamp: item_id }
-            }
-            e => ArenaError::Store(e),
-        })?;
-        self.committed(step);
-        Ok(outcome)
+        Ok((outcome, step, batch))
     }
 
     /// Commits the ticks due by now (and the finish they cause), if any.
-    async fn catch_up(&mut self) -> Result<(), ArenaError> {
+    pub(super) async fn catch_up(&mut self) -> Result<(), ArenaError> {
         let now = self.match_time_ms();
         if self.live.finished.is_some() || self.live.next_tick_ms > now {
             return Ok(());
@@ -328,7 +329,9 @@ impl Actor {
         if step.entries.is_empty() {
             return Ok(());
         }
-        let batch = self.batch(&step, self.now_ms(), None).await?;
+        let now_ms = self.now_ms();
+        let lease = self.lease(now_ms).await?;
+        let batch = self.batch(&self.live, &step, &lease, now_ms, None)?;
         self.deps.store.commit(batch).await?;
         self.committed(step);
         Ok(())
@@ -337,7 +340,7 @@ impl Actor {
     /// A committed step goes live: to the match's feed, then into its state.
     /// The match's end is logged in the span of the step that ended it (the
     /// request of a finishing action, with its trace).
-    fn committed(&mut self, step: Step) {
+    pub(super) fn committed(&mut self, step: Step) {
         self.publish(&step);
         if let Some(result) = finish_of(&step) {
             let winner = result.placings.first().map(|p| p.player.as_str());
@@ -369,21 +372,28 @@ impl Actor {
         }
     }
 
-    /// The batch of `step`: its log entries, the component's effects, the
-    /// finish event, fenced by the match's lease; its events carry
-    /// `correlation_id`, the request's that caused the step, if one did.
-    async fn batch(
-        &mut self,
+    /// The match's lease, renewed if due; an error if it is not held.
+    pub(super) async fn lease(&mut self, now_ms: i64) -> Result<Lease, ArenaError> {
+        match self.deps.lease.hold(&self.deps.store, now_ms).await? {
+            Some(lease) => Ok(lease.clone()),
+            None => Err(ArenaError::NotOwnedHere {
+                match_id: self.live.record.match_id.clone(),
+            }),
+        }
+    }
+
+    /// The batch of `step`, taken on `live`: its log entries, the
+    /// component's effects, the finish event, fenced by `lease`; its events
+    /// carry `correlation_id`, the request's that caused the step, if one did.
+    fn batch(
+        &self,
+        live: &Live,
         step: &Step,
+        lease: &Lease,
         now_ms: i64,
         correlation_id: Option<&str>,
     ) -> Result<CommitBatch, ArenaError> {
-        let record = &self.live.record;
-        let Some(lease) = self.deps.lease.hold(&self.deps.store, now_ms).await? else {
-            return Err(ArenaError::NotOwnedHere {
-                match_id: record.match_id.clone(),
-            });
-        };
+        let record = &live.record;
         let mut batch = CommitBatch {
             fence: Some(lease.clone()),
             ..CommitBatch::default()
@@ -395,7 +405,7 @@ impl Actor {
         for (i, (entry, effects)) in step.entries.iter().zip(&step.entry_effects).enumerate() {
             batch.match_actions.push(log_row(
                 record,
-                self.live.next_seq + i as i64,
+                live.next_seq + i as i64,
                 entry,
                 effects,
                 now_ms,
@@ -456,7 +466,7 @@ impl Actor {
         }
     }
 
-    fn now_ms(&self) -> i64 {
+    pub(super) fn now_ms(&self) -> i64 {
         self.deps.clock.now_ms()
     }
 
@@ -522,7 +532,7 @@ fn finish_of(step: &Step) -> Option<&MatchResult> {
 
 /// Errors after which the actor's memory may differ from its log, or it may
 /// no longer write: it stops.
-fn is_fatal(e: &ArenaError) -> bool {
+pub(super) fn is_fatal(e: &ArenaError) -> bool {
     matches!(
         e,
         ArenaError::Store(_) | ArenaError::NotOwnedHere { .. } | ArenaError::Stopped { .. }

@@ -106,10 +106,21 @@ impl Live {
 
     /// Takes a committed step in.
     pub fn commit(&mut self, step: Step) {
-        for entry in &step.entries {
+        self.advance_past(&step.entries);
+        self.state = step.state;
+    }
+
+    /// Takes a step in that is not committed yet: the match as the next
+    /// step of a round sees it (`super::round`).
+    pub fn take(&mut self, step: &Step) {
+        self.advance_past(&step.entries);
+        self.state = step.state.clone();
+    }
+
+    fn advance_past(&mut self, entries: &[LogEntry]) {
+        for entry in entries {
             self.advance(entry);
         }
-        self.state = step.state;
     }
 
     /// Replays one logged entry at `seq`: recomputes its state through the

@@ -10,7 +10,8 @@
 //!   submit, view, recover;
 //! - [`lobby`]: the queues and the rule that forms matches (pure);
 //! - [`actor`]: the match actor, single writer of a match: ticks, actions,
-//!   one fenced commit per step;
+//!   one fenced commit per step; [`round`]: the actions queued for it,
+//!   stepped in turn and committed as one chain;
 //! - [`live`]: a match in memory and how log entries move it;
 //! - [`combat`]: the pinned combat component's calls, seeded from the log;
 //! - [`replay`]: rebuilding a match from its log;
@@ -44,6 +45,7 @@ pub mod problems;
 pub mod record;
 pub mod replay;
 pub mod roster;
+pub mod round;
 pub mod routes;
 pub mod seal;
 pub mod service;

@@ -6,7 +6,8 @@
 //! `log_heads` (the next offset of each partition: appenders serialize on
 //! its row, so offsets are dense and never reused, also with several hosts
 //! on one PostgreSQL), `consumer_offsets` (each group's next offset per
-//! partition) and `dlq`. An append is one transaction; once it committed,
+//! partition) and `dlq`. An append is one transaction (a statement per
+//! partition it reaches, then its records a few hundred a statement); once it committed,
 //! a `watch` channel wakes this process's consumers. Consumers of other
 //! processes find it at their next poll (`consumer_poll_ms`).
 //!
@@ -165,59 +166,81 @@ macro_rules! log_sql {
             now_ms: i64,
         ) -> Result<Vec<Position>, BusError> {
             let mut tx = pool.begin_with($begin).await?;
-            let mut positions = Vec::with_capacity(events.len());
-            for e in events {
-                positions.push(append_one(&mut tx, e, partitions, now_ms).await?);
-            }
+            let positions = append_all(&mut tx, events, partitions, now_ms).await?;
             tx.commit().await?;
             Ok(positions)
         }
 
-        async fn append_one(
+        /// Appends `events` in their order: each partition's offsets are
+        /// taken from its head in one statement, then the records are
+        /// written a few hundred a statement.
+        async fn append_all(
             tx: &mut sqlx::Transaction<'static, $Db>,
-            e: &Envelope,
+            events: &[Envelope],
             partitions: u32,
             now_ms: i64,
-        ) -> Result<Position, BusError> {
-            let partition = partition_of(&e.key, partitions);
-            let head: i64 = sqlx::query::<$Db>(
-                "INSERT INTO log_heads (game, topic, partition_no, next_offset) VALUES ($1, $2, $3, 1) \
-                 ON CONFLICT (game, topic, partition_no) \
-                 DO UPDATE SET next_offset = log_heads.next_offset + 1 RETURNING next_offset",
-            )
-            .bind(&e.game)
-            .bind(&e.topic)
-            .bind(partition)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get(0)?;
-            let offset = head - 1;
-            sqlx::query::<$Db>(
-                "INSERT INTO event_log (game, topic, partition_no, log_offset, event_id, event_type, \
-                    schema_version, occurred_at_ms, correlation_id, traceparent, key, payload, \
-                    appended_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .bind(&e.game)
-            .bind(&e.topic)
-            .bind(partition)
-            .bind(offset)
-            .bind(&e.event_id)
-            .bind(&e.event_type)
-            .bind(e.schema_version)
-            .bind(e.occurred_at_ms)
-            .bind(e.correlation_id.as_deref())
-            .bind(e.traceparent.as_deref())
-            .bind(&e.key)
-            .bind(&e.payload)
-            .bind(now_ms)
-            .execute(&mut **tx)
-            .await?;
-            Ok(Position {
-                topic: e.topic.clone(),
-                partition,
-                offset,
-            })
+        ) -> Result<Vec<Position>, BusError> {
+            let placed: Vec<i32> = events.iter().map(|e| partition_of(&e.key, partitions)).collect();
+            // Each partition's run: (game, topic, partition) -> events in it.
+            let mut runs: Vec<((&str, &str, i32), i64)> = Vec::new();
+            for (e, &partition) in events.iter().zip(&placed) {
+                let head = (e.game.as_str(), e.topic.as_str(), partition);
+                match runs.iter_mut().find(|(h, _)| *h == head) {
+                    Some((_, n)) => *n += 1,
+                    None => runs.push((head, 1)),
+                }
+            }
+            // The first offset each run takes.
+            let mut next = Vec::with_capacity(runs.len());
+            for ((game, topic, partition), n) in &runs {
+                let head: i64 = sqlx::query::<$Db>(
+                    "INSERT INTO log_heads (game, topic, partition_no, next_offset)                      VALUES ($1, $2, $3, $4) ON CONFLICT (game, topic, partition_no)                      DO UPDATE SET next_offset = log_heads.next_offset + excluded.next_offset                      RETURNING next_offset",
+                )
+                .bind(*game)
+                .bind(*topic)
+                .bind(*partition)
+                .bind(*n)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get(0)?;
+                next.push(head - n);
+            }
+            let mut positions = Vec::with_capacity(events.len());
+            for (e, &partition) in events.iter().zip(&placed) {
+                let head = (e.game.as_str(), e.topic.as_str(), partition);
+                let run = runs.iter().position(|(h, _)| *h == head).unwrap_or_default();
+                positions.push(Position {
+                    topic: e.topic.clone(),
+                    partition,
+                    offset: next[run],
+                });
+                next[run] += 1;
+            }
+            let rows: Vec<(&Envelope, &Position)> = events.iter().zip(&positions).collect();
+            for chunk in rows.chunks(crate::store::sql::ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::<$Db>::new(
+                    "INSERT INTO event_log (game, topic, partition_no, log_offset, event_id, \
+                        event_type, schema_version, occurred_at_ms, correlation_id, traceparent, \
+                        key, payload, appended_at_ms) ",
+                );
+                q.push_values(chunk, |mut row, (e, at)| {
+                    row.push_bind(e.game.as_str())
+                        .push_bind(e.topic.as_str())
+                        .push_bind(at.partition)
+                        .push_bind(at.offset)
+                        .push_bind(e.event_id.as_str())
+                        .push_bind(e.event_type.as_str())
+                        .push_bind(e.schema_version)
+                        .push_bind(e.occurred_at_ms)
+                        .push_bind(e.correlation_id.as_deref())
+                        .push_bind(e.traceparent.as_deref())
+                        .push_bind(e.key.as_str())
+                        .push_bind(e.payload.as_str())
+                        .push_bind(now_ms);
+                });
+                q.build().persistent(false).execute(&mut **tx).await?;
+            }
+            Ok(positions)
         }
 
         pub(super) async fn fetch(
@@ -348,7 +371,13 @@ macro_rules! log_sql {
                 return Err(BusError::AlreadyReplayed(id));
             }
             let envelope = letter.envelope;
-            let position = append_one(&mut tx, &envelope, partitions, now_ms).await?;
+            let position = append_all(&mut tx, std::slice::from_ref(&envelope), partitions, now_ms)
+                .await?
+                .pop()
+                .ok_or_else(|| BusError::Corrupt {
+                    what: "dead letter replay",
+                    why: "its append placed no record".into(),
+                })?;
             tx.commit().await?;
             Ok(position)
         }

@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::action_log::MatchActionRow;
+use super::chain::Chain;
 use super::economy::{EconomyWrites, ItemSpend};
 use super::economy_ops::EconomyOp;
 use super::error::StoreError;
@@ -62,6 +63,10 @@ pub struct CommitBatch {
     /// order; any that does not apply fails the batch.
     #[serde(default)]
     pub ops: Vec<EconomyOp>,
+    /// The chain the batch continues: it commits only if every earlier
+    /// batch of the chain did (see [`super::chain`]). Not stored.
+    #[serde(skip)]
+    pub chain: Option<Chain>,
 }
 
 impl CommitBatch {

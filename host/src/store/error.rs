@@ -66,6 +66,10 @@ pub enum StoreError {
     /// [`super::economy_ops`]).
     #[error("{0}")]
     Economy(super::economy_ops::EconomyConflict),
+    /// A batch before this one in its chain failed, so this one, written on
+    /// top of it, was not tried (see [`super::chain`]).
+    #[error("an earlier batch of its chain failed; this one was not tried")]
+    ChainBroken,
     /// The store was closed, or its committer is gone.
     #[error("the store is closed")]
     Closed,
@@ -82,6 +86,7 @@ impl StoreError {
                 | Self::LeaseLost { .. }
                 | Self::ItemUnavailable { .. }
                 | Self::Economy(_)
+                | Self::ChainBroken
         )
     }
 

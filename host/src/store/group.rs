@@ -9,6 +9,10 @@
 //! fails alone. Under load a group is what queued while the previous commit
 //! ran, so the cost of an fsync is shared by up to `max_batch` operations.
 //!
+//! A writer that runs ahead of its commits queues its batches in order
+//! with [`GroupCommitter::commit_each`], chained (`super::chain`): a batch
+//! refused before queueing breaks its chain like one that failed in a group.
+//!
 //! Each call is a `commit` span (debug level) under the caller's, with the
 //! group that took its batch; the events it writes that have no
 //! `traceparent` take the span's, so their consumers join its trace
@@ -81,51 +85,94 @@ impl GroupCommitter {
         &self,
         mut batches: Vec<CommitBatch>,
     ) -> Vec<Result<Committed, StoreError>> {
-        let span = tracing::debug_span!(
-            "commit",
-            batches = batches.len(),
-            group = Empty,
-            group_size = Empty
-        );
-        if crate::telemetry::enabled() && batches.iter().any(CommitBatch::has_untraced_events) {
-            let traceparent = crate::telemetry::traceparent::of(&span);
-            for batch in &mut batches {
-                batch.trace_events(traceparent.as_deref());
-            }
+        let span = commit_span(&tracing::Span::current(), batches.len());
+        for batch in &mut batches {
+            trace(&span, batch);
         }
-        let results = self.queue_and_wait(batches).instrument(span.clone()).await;
-        if let Some(Ok(first)) = results.first() {
-            span.record("group", first.group);
-            span.record("group_size", first.group_size);
+        let mut waiting = Vec::with_capacity(batches.len());
+        for batch in batches {
+            waiting.push(self.queue(batch).instrument(span.clone()).await);
+        }
+        let mut results = Vec::with_capacity(waiting.len());
+        for queued in waiting {
+            results.push(wait(queued).await);
+        }
+        record(&span, results.first());
+        results
+    }
+
+    /// Commits `batches` in their order as [`GroupCommitter::commit_all`]
+    /// does, each in a `commit` span of its own under the span it comes
+    /// with: a writer that gathers several requests' batches keeps each in
+    /// its request's trace.
+    pub async fn commit_each(
+        &self,
+        batches: Vec<(CommitBatch, tracing::Span)>,
+    ) -> Vec<Result<Committed, StoreError>> {
+        let mut waiting = Vec::with_capacity(batches.len());
+        for (mut batch, parent) in batches {
+            let span = commit_span(&parent, 1);
+            trace(&span, &mut batch);
+            let queued = self.queue(batch).instrument(span.clone()).await;
+            waiting.push((queued, span));
+        }
+        let mut results = Vec::with_capacity(waiting.len());
+        for (queued, span) in waiting {
+            let result = wait(queued).await;
+            record(&span, Some(&result));
+            results.push(result);
         }
         results
     }
 
-    /// Queues `batches` in their order, then waits for each one's result.
-    async fn queue_and_wait(
-        &self,
-        batches: Vec<CommitBatch>,
-    ) -> Vec<Result<Committed, StoreError>> {
-        let mut waiting = Vec::with_capacity(batches.len());
-        for batch in batches {
-            if let Err(invalid) = batch.validate() {
-                waiting.push(Err(invalid));
-                continue;
-            }
-            let (reply, result) = oneshot::channel();
-            match self.queue.send(Job { batch, reply }).await {
-                Ok(()) => waiting.push(Ok(result)),
-                Err(_) => waiting.push(Err(StoreError::Closed)),
-            }
+    /// Queues `batch` (refused before queueing if invalid): where its
+    /// result will come.
+    async fn queue(&self, batch: CommitBatch) -> Result<Reply, StoreError> {
+        if let Err(invalid) = batch.validate() {
+            // Nothing written on top of it may commit either.
+            super::chain::settle(batch.chain.as_ref(), &Err::<(), _>(invalid.clone()));
+            return Err(invalid);
         }
-        let mut results = Vec::with_capacity(waiting.len());
-        for w in waiting {
-            results.push(match w {
-                Ok(result) => result.await.unwrap_or(Err(StoreError::Closed)),
-                Err(e) => Err(e),
-            });
-        }
-        results
+        let (reply, result) = oneshot::channel();
+        self.queue
+            .send(Job { batch, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        Ok(result)
+    }
+}
+
+type Reply = oneshot::Receiver<Result<Committed, StoreError>>;
+
+/// A queued batch's result, once its group is done.
+async fn wait(queued: Result<Reply, StoreError>) -> Result<Committed, StoreError> {
+    queued?.await.unwrap_or(Err(StoreError::Closed))
+}
+
+/// The `commit` span of `batches` batches, under `parent`.
+fn commit_span(parent: &tracing::Span, batches: usize) -> tracing::Span {
+    tracing::debug_span!(
+        parent: parent,
+        "commit",
+        batches,
+        group = Empty,
+        group_size = Empty
+    )
+}
+
+/// Gives `batch`'s events that have no `traceparent` yet `span`'s.
+fn trace(span: &tracing::Span, batch: &mut CommitBatch) {
+    if crate::telemetry::enabled() && batch.has_untraced_events() {
+        let traceparent = crate::telemetry::traceparent::of(span);
+        batch.trace_events(traceparent.as_deref());
+    }
+}
+
+/// Records the group that took a batch in its span.
+fn record(span: &tracing::Span, result: Option<&Result<Committed, StoreError>>) {
+    if let Some(Ok(committed)) = result {
+        span.record("group", committed.group);
+        span.record("group_size", committed.group_size);
     }
 }
 

@@ -8,6 +8,8 @@
 //!   start (`host/migrations/`);
 //! - [`batch`]: a [`CommitBatch`], what one operation commits all or nothing;
 //! - [`group`]: the group committer, many batches per transaction;
+//!   [`bulk_guards`]: the guards of a group of independent batches, one
+//!   statement per kind; [`chain`]: batches that commit only in order;
 //! - [`outbox`], [`idempotency`], [`processed`], [`lease`]: the records and
 //!   the invariant each keeps;
 //! - [`kv`]: the `kv` import of component calls, read from the store;
@@ -32,6 +34,8 @@
 pub mod action_log;
 pub mod backend;
 pub mod batch;
+pub mod bulk_guards;
+pub mod chain;
 pub mod economy;
 pub mod economy_ops;
 pub mod error;
@@ -78,6 +82,7 @@ pub(crate) use on_db;
 pub use action_log::MatchActionRow;
 pub use backend::{Backend, BackendKind, PoolRef, WriteGate};
 pub use batch::{CommitBatch, KvWrite};
+pub use chain::Chain;
 pub use economy::{Credit, EconomyWrites, ItemGrant, ItemSpend, Notice, STAMP};
 pub use economy_ops::{EconomyConflict, EconomyOp, HOUSE};
 pub use error::StoreError;
@@ -142,6 +147,17 @@ impl Store {
     /// [`StoreError::is_conflict`]) leaves nothing of the batch written.
     pub async fn commit(&self, batch: CommitBatch) -> Result<Committed, StoreError> {
         self.committer.commit(batch).await
+    }
+
+    /// Commits `batches` in their order, as [`Store::commit`] each, each in
+    /// a `commit` span under the span it comes with
+    /// ([`GroupCommitter::commit_each`]); chain them ([`Chain`]) when each
+    /// is written on top of the one before.
+    pub async fn commit_each(
+        &self,
+        batches: Vec<(CommitBatch, tracing::Span)>,
+    ) -> Vec<Result<Committed, StoreError>> {
+        self.committer.commit_each(batches).await
     }
 
     /// Commits `batches` in their order, each all or nothing (see

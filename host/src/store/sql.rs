@@ -21,6 +21,11 @@
 //! left out, and when it has several writing guards they ran under a
 //! savepoint, rolled back. An admitted batch's economy writes
 //! (`economy.rs`) follow its guards at once, so later batches see them.
+//! When the group's batches are independent, its guards run first as one
+//! statement per kind (`bulk_guards.rs`), and batch by batch only if one of
+//! them conflicts. A batch whose chain broke before it (in an earlier group
+//! or earlier in this one) is not tried; the group's failed batches break
+//! their chains once its results stand (`chain.rs`).
 //! Then the key-value writes of all admitted batches (folded per key, the
 //! later batch winning), their events, log entries and leaderboard rows, a
 //! few multi-row statements for the whole group; then one commit. If a
@@ -152,7 +157,8 @@ macro_rules! sql_backend {
                     &self,
                     batches: &[CommitBatch],
                 ) -> Vec<Result<(), StoreError>> {
-                    match self.try_group(batches).await {
+                    use $crate::store::chain::settle;
+                    let results = match self.try_group(batches).await {
                         Ok(results) => results,
                         Err(GroupFailure::Statement(e)) if batches.len() > 1 => {
                             tracing::warn!(error = %e, batches = batches.len(),
@@ -160,10 +166,12 @@ macro_rules! sql_backend {
                             let mut results = Vec::with_capacity(batches.len());
                             for batch in batches {
                                 let alone = std::slice::from_ref(batch);
-                                results.push(match self.try_group(alone).await {
+                                let result = match self.try_group(alone).await {
                                     Ok(mut r) => r.pop().unwrap_or(Ok(())),
                                     Err(failure) => Err(failure.into_error().into()),
-                                });
+                                };
+                                settle(batch.chain.as_ref(), &result);
+                                results.push(result);
                             }
                             results
                         }
@@ -171,7 +179,11 @@ macro_rules! sql_backend {
                             let e = StoreError::from(failure.into_error());
                             vec![Err(e); batches.len()]
                         }
+                    };
+                    for (batch, result) in batches.iter().zip(&results) {
+                        settle(batch.chain.as_ref(), result);
                     }
+                    results
                 }
 
                 async fn outbox_unsent(&self, limit: u32) -> Result<Vec<OutboxRow>, StoreError> {
@@ -477,23 +489,25 @@ macro_rules! sql_backend {
                     let _gate = self.gate().await;
                     let mut tx = self.begin_write().await.map_err(GroupFailure::Transaction)?;
                     let now_ms = $crate::store::now_ms();
-                    let mut results = Vec::with_capacity(batches.len());
-                    for batch in batches {
-                        let admitted = match batch.validate() {
-                            Ok(()) => guard(&mut tx, batch, now_ms)
-                                .await
-                                .map_err(GroupFailure::Statement)?,
-                            Err(invalid) => Err(invalid),
-                        };
-                        // The economy's writes follow their batch's guards
-                        // at once: the next batch's guards see them.
-                        if admitted.is_ok() {
-                            write_economy(&mut tx, &[batch], now_ms)
-                                .await
-                                .map_err(GroupFailure::Statement)?;
-                        }
-                        results.push(admitted);
-                    }
+                    let bulk = match $crate::store::bulk_guards::plan(batches) {
+                        Some(plan) => bulk_guards(&mut tx, &plan, now_ms)
+                            .await
+                            .map_err(GroupFailure::Statement)?,
+                        None => false,
+                    };
+                    let results = if bulk {
+                        // No batch's guard reads another's writes, so their
+                        // economy writes may all follow every guard.
+                        let all: Vec<&CommitBatch> = batches.iter().collect();
+                        write_economy(&mut tx, &all, now_ms)
+                            .await
+                            .map_err(GroupFailure::Statement)?;
+                        vec![Ok(()); batches.len()]
+                    } else {
+                        one_by_one(&mut tx, batches, now_ms)
+                            .await
+                            .map_err(GroupFailure::Statement)?
+                    };
                     let admitted: Vec<&CommitBatch> = batches
                         .iter()
                         .zip(&results)
@@ -511,6 +525,38 @@ macro_rules! sql_backend {
                     tx.commit().await.map_err(GroupFailure::Transaction)?;
                     Ok(results)
                 }
+            }
+
+            /// Each batch's guards, then its economy writes, in order: the
+            /// next batch's guards see them. A batch's `Err` is its conflict.
+            async fn one_by_one(
+                tx: &mut Tx,
+                batches: &[CommitBatch],
+                now_ms: i64,
+            ) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
+                // The chains broken in this group: they break for good only
+                // once its results stand (`commit_group`).
+                let mut broken: Vec<&$crate::store::Chain> = Vec::new();
+                let mut results = Vec::with_capacity(batches.len());
+                for batch in batches {
+                    let chain = batch.chain.as_ref();
+                    let refused = chain.is_some_and(|c| broken.contains(&c));
+                    let admitted = match $crate::store::chain::intact(chain)
+                        .and_then(|()| if refused { Err(StoreError::ChainBroken) } else { Ok(()) })
+                        .and_then(|()| batch.validate())
+                    {
+                        Ok(()) => guard(tx, batch, now_ms).await?,
+                        Err(refused) => Err(refused),
+                    };
+                    if let (Err(_), Some(chain)) = (&admitted, chain) {
+                        broken.push(chain);
+                    }
+                    if admitted.is_ok() {
+                        write_economy(tx, &[batch], now_ms).await?;
+                    }
+                    results.push(admitted);
+                }
+                Ok(results)
             }
 
             /// Checks and records a batch's guards. `Ok(Err(_))` is a conflict
@@ -667,6 +713,7 @@ macro_rules! sql_backend {
                 Ok(reserved.rows_affected())
             }
 
+            $crate::store::bulk_guards::bulk_guards_sql!($Db);
             $crate::store::economy::economy_sql!($Db);
             $crate::store::economy_ops::economy_ops_sql!($Db);
             $crate::store::level_watch::level_watch_sql!($Db);
