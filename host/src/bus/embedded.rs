@@ -7,9 +7,10 @@
 //! its row, so offsets are dense and never reused, also with several hosts
 //! on one PostgreSQL), `consumer_offsets` (each group's next offset per
 //! partition) and `dlq`. An append is one transaction (a statement per
-//! partition it reaches, then its records a few hundred a statement); once it committed,
-//! a `watch` channel wakes this process's consumers. Consumers of other
-//! processes find it at their next poll (`consumer_poll_ms`).
+//! partition it reaches, then its records a few hundred a statement); once
+//! it committed, a `watch` channel wakes this process's consumers.
+//! Consumers of other processes find it at their next poll
+//! (`consumer_poll_ms`).
 //!
 //! Bounds: a publish is one transaction of at most the relay's batch; a
 //! fetch reads at most `max` records.
@@ -181,20 +182,30 @@ macro_rules! log_sql {
             now_ms: i64,
         ) -> Result<Vec<Position>, BusError> {
             let placed: Vec<i32> = events.iter().map(|e| partition_of(&e.key, partitions)).collect();
-            // Each partition's run: (game, topic, partition) -> events in it.
+            // Each partition's run: (game, topic, partition) -> events in
+            // it; and each event's run.
             let mut runs: Vec<((&str, &str, i32), i64)> = Vec::new();
+            let mut run_of = Vec::with_capacity(events.len());
             for (e, &partition) in events.iter().zip(&placed) {
                 let head = (e.game.as_str(), e.topic.as_str(), partition);
-                match runs.iter_mut().find(|(h, _)| *h == head) {
-                    Some((_, n)) => *n += 1,
-                    None => runs.push((head, 1)),
-                }
+                let run = match runs.iter().position(|(h, _)| *h == head) {
+                    Some(run) => run,
+                    None => {
+                        runs.push((head, 0));
+                        runs.len() - 1
+                    }
+                };
+                runs[run].1 += 1;
+                run_of.push(run);
             }
             // The first offset each run takes.
             let mut next = Vec::with_capacity(runs.len());
             for ((game, topic, partition), n) in &runs {
                 let head: i64 = sqlx::query::<$Db>(
-                    "INSERT INTO log_heads (game, topic, partition_no, next_offset)                      VALUES ($1, $2, $3, $4) ON CONFLICT (game, topic, partition_no)                      DO UPDATE SET next_offset = log_heads.next_offset + excluded.next_offset                      RETURNING next_offset",
+                    "INSERT INTO log_heads (game, topic, partition_no, next_offset) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (game, topic, partition_no) \
+                     DO UPDATE SET next_offset = log_heads.next_offset + excluded.next_offset \
+                     RETURNING next_offset",
                 )
                 .bind(*game)
                 .bind(*topic)
@@ -206,9 +217,7 @@ macro_rules! log_sql {
                 next.push(head - n);
             }
             let mut positions = Vec::with_capacity(events.len());
-            for (e, &partition) in events.iter().zip(&placed) {
-                let head = (e.game.as_str(), e.topic.as_str(), partition);
-                let run = runs.iter().position(|(h, _)| *h == head).unwrap_or_default();
+            for ((e, &partition), &run) in events.iter().zip(&placed).zip(&run_of) {
                 positions.push(Position {
                     topic: e.topic.clone(),
                     partition,

@@ -19,6 +19,7 @@ use std::collections::HashSet;
 
 use super::batch::CommitBatch;
 use super::economy::ItemSpend;
+use super::error::StoreError;
 use super::idempotency::IdempotencyDone;
 use super::lease::Lease;
 use super::processed::ProcessedEvent;
@@ -34,11 +35,14 @@ pub(crate) struct BulkGuards<'a> {
 }
 
 /// The group's guards as bulk statements, or `None` if its batches must
-/// be checked one by one (fewer than two, an invalid one, one of a broken
-/// chain, a reservation, a guarded operation, an attempt's record, or a key
-/// guarded twice).
-pub(crate) fn plan(batches: &[CommitBatch]) -> Option<BulkGuards<'_>> {
-    if batches.len() < 2 {
+/// be checked one by one (fewer than two, one that failed its own `checks`
+/// (invalid, or of a broken chain), a reservation, a guarded operation, an
+/// attempt's record, or a key guarded twice).
+pub(crate) fn plan<'a>(
+    batches: &'a [CommitBatch],
+    checks: &[Result<(), StoreError>],
+) -> Option<BulkGuards<'a>> {
+    if batches.len() < 2 || checks.iter().any(Result::is_err) {
         return None;
     }
     let mut plan = BulkGuards::default();
@@ -47,11 +51,7 @@ pub(crate) fn plan(batches: &[CommitBatch]) -> Option<BulkGuards<'_>> {
     let mut done = HashSet::new();
     let mut spends = HashSet::new();
     for batch in batches {
-        let broken = batch
-            .chain
-            .as_ref()
-            .is_some_and(super::chain::Chain::is_broken);
-        if broken || batch.reserve.is_some() || !batch.ops.is_empty() || batch.validate().is_err() {
+        if batch.reserve.is_some() || !batch.ops.is_empty() {
             return None;
         }
         if let Some(lease) = &batch.fence
@@ -239,26 +239,32 @@ mod tests {
         }
     }
 
+    /// `plan` of `group`, each batch's own checks its validation.
+    fn plan_of(group: &[CommitBatch]) -> Option<BulkGuards<'_>> {
+        let checks: Vec<_> = group.iter().map(CommitBatch::validate).collect();
+        plan(group, &checks)
+    }
+
     #[test]
     fn independent_batches_share_statements_and_a_writer_its_fence() {
         let group = [action("m1", "a"), action("m1", "b"), action("m2", "c")];
-        let plan = plan(&group).expect("a bulk plan");
+        let plan = plan_of(&group).expect("a bulk plan");
         assert_eq!(plan.fences.len(), 2);
         assert_eq!(plan.done.len(), 3);
     }
 
     #[test]
     fn a_key_guarded_twice_or_a_lone_batch_goes_one_by_one() {
-        assert!(plan(&[action("m1", "a"), action("m2", "a")]).is_none());
-        assert!(plan(&[action("m1", "a")]).is_none());
+        assert!(plan_of(&[action("m1", "a"), action("m2", "a")]).is_none());
+        assert!(plan_of(&[action("m1", "a")]).is_none());
     }
 
     #[test]
     fn an_attempts_record_or_an_invalid_batch_goes_one_by_one() {
         let mut attempt = action("m1", "b");
         attempt.idempotency.as_mut().unwrap().attempt = Some("t".into());
-        assert!(plan(&[action("m1", "a"), attempt]).is_none());
+        assert!(plan_of(&[action("m1", "a"), attempt]).is_none());
         let invalid = action("m1", "");
-        assert!(plan(&[action("m1", "a"), invalid]).is_none());
+        assert!(plan_of(&[action("m1", "a"), invalid]).is_none());
     }
 }

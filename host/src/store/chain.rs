@@ -7,8 +7,9 @@
 //! [`Chain`]. The first that fails breaks the chain; every later batch of
 //! it then fails with [`StoreError::ChainBroken`] without being tried, so
 //! nothing written on top of a failed batch is ever committed. The checks
-//! happen where batches are committed in order (`sql.rs`'s group and its
-//! one-by-one retry) and where a whole group fails (`group.rs`).
+//! happen where a group is committed (`sql.rs`: in the group, in its
+//! one-by-one retry, and when the whole group fails) and where a batch is
+//! refused before queueing (`group.rs`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -86,9 +86,7 @@ impl GroupCommitter {
         mut batches: Vec<CommitBatch>,
     ) -> Vec<Result<Committed, StoreError>> {
         let span = commit_span(&tracing::Span::current(), batches.len());
-        for batch in &mut batches {
-            trace(&span, batch);
-        }
+        trace(&span, &mut batches);
         let mut waiting = Vec::with_capacity(batches.len());
         for batch in batches {
             waiting.push(self.queue(batch).instrument(span.clone()).await);
@@ -112,7 +110,7 @@ impl GroupCommitter {
         let mut waiting = Vec::with_capacity(batches.len());
         for (mut batch, parent) in batches {
             let span = commit_span(&parent, 1);
-            trace(&span, &mut batch);
+            trace(&span, std::slice::from_mut(&mut batch));
             let queued = self.queue(batch).instrument(span.clone()).await;
             waiting.push((queued, span));
         }
@@ -160,11 +158,13 @@ fn commit_span(parent: &tracing::Span, batches: usize) -> tracing::Span {
     )
 }
 
-/// Gives `batch`'s events that have no `traceparent` yet `span`'s.
-fn trace(span: &tracing::Span, batch: &mut CommitBatch) {
-    if crate::telemetry::enabled() && batch.has_untraced_events() {
+/// Gives the events of `batches` that have no `traceparent` yet `span`'s.
+fn trace(span: &tracing::Span, batches: &mut [CommitBatch]) {
+    if crate::telemetry::enabled() && batches.iter().any(CommitBatch::has_untraced_events) {
         let traceparent = crate::telemetry::traceparent::of(span);
-        batch.trace_events(traceparent.as_deref());
+        for batch in batches {
+            batch.trace_events(traceparent.as_deref());
+        }
     }
 }
 

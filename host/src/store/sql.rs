@@ -489,7 +489,13 @@ macro_rules! sql_backend {
                     let _gate = self.gate().await;
                     let mut tx = self.begin_write().await.map_err(GroupFailure::Transaction)?;
                     let now_ms = $crate::store::now_ms();
-                    let bulk = match $crate::store::bulk_guards::plan(batches) {
+                    // Each batch's own checks, once: valid, and of no chain
+                    // broken in an earlier group.
+                    let checks: Vec<Result<(), StoreError>> = batches
+                        .iter()
+                        .map(|b| $crate::store::chain::intact(b.chain.as_ref()).and_then(|()| b.validate()))
+                        .collect();
+                    let bulk = match $crate::store::bulk_guards::plan(batches, &checks) {
                         Some(plan) => bulk_guards(&mut tx, &plan, now_ms)
                             .await
                             .map_err(GroupFailure::Statement)?,
@@ -504,7 +510,7 @@ macro_rules! sql_backend {
                             .map_err(GroupFailure::Statement)?;
                         vec![Ok(()); batches.len()]
                     } else {
-                        one_by_one(&mut tx, batches, now_ms)
+                        one_by_one(&mut tx, batches, checks, now_ms)
                             .await
                             .map_err(GroupFailure::Statement)?
                     };
@@ -528,23 +534,24 @@ macro_rules! sql_backend {
             }
 
             /// Each batch's guards, then its economy writes, in order: the
-            /// next batch's guards see them. A batch's `Err` is its conflict.
+            /// next batch's guards see them. A batch that failed its own
+            /// `checks` is not tried. A batch's `Err` is its conflict.
             async fn one_by_one(
                 tx: &mut Tx,
                 batches: &[CommitBatch],
+                checks: Vec<Result<(), StoreError>>,
                 now_ms: i64,
             ) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
                 // The chains broken in this group: they break for good only
                 // once its results stand (`commit_group`).
                 let mut broken: Vec<&$crate::store::Chain> = Vec::new();
                 let mut results = Vec::with_capacity(batches.len());
-                for batch in batches {
+                for (batch, checked) in batches.iter().zip(checks) {
                     let chain = batch.chain.as_ref();
-                    let refused = chain.is_some_and(|c| broken.contains(&c));
-                    let admitted = match $crate::store::chain::intact(chain)
-                        .and_then(|()| if refused { Err(StoreError::ChainBroken) } else { Ok(()) })
-                        .and_then(|()| batch.validate())
-                    {
+                    let admitted = match checked {
+                        Ok(()) if chain.is_some_and(|c| broken.contains(&c)) => {
+                            Err(StoreError::ChainBroken)
+                        }
                         Ok(()) => guard(tx, batch, now_ms).await?,
                         Err(refused) => Err(refused),
                     };
