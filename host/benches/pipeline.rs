@@ -309,7 +309,7 @@ impl Bus for Probed {
         self.inner.purge_before(before_ms, limit).await
     }
 
-    fn appended(&self) -> watch::Receiver<u64> {
+    fn appended(&self) -> idempo_host::bus::AppendWatch {
         self.inner.appended()
     }
 }

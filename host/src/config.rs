@@ -215,6 +215,11 @@ pub struct StorageConfig {
     /// only at checkpoints: faster, but a power loss (not a process crash) can
     /// lose the last acknowledged commits, which breaks DESIGN.md invariant 1.
     pub sqlite_synchronous: SqliteSynchronous,
+    /// SQLite: how often a task copies the write-ahead log back into the
+    /// database file, in milliseconds, so that no writer's commit does it
+    /// (`host/src/store/checkpoint.rs`). 0: SQLite's automatic checkpoint,
+    /// run by the commit that crosses 1000 pages of log.
+    pub sqlite_checkpoint_ms: u64,
     /// Group commit: many callers' batches share one transaction.
     pub group_commit: GroupCommitConfig,
 }
@@ -227,6 +232,7 @@ impl Default for StorageConfig {
             acquire_timeout_ms: 5_000,
             sqlite_busy_timeout_ms: 5_000,
             sqlite_synchronous: SqliteSynchronous::Full,
+            sqlite_checkpoint_ms: 200,
             group_commit: GroupCommitConfig::default(),
         }
     }

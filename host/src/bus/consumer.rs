@@ -398,6 +398,7 @@ impl Consumer {
             }
         };
         while !*stop.borrow() {
+            let mark = appended.mark(&self.topics);
             let idle = match self.run_once().await {
                 Ok(p) => p.read == 0,
                 Err(e) => {
@@ -418,7 +419,7 @@ impl Consumer {
                 };
                 tokio::select! {
                     _ = tokio::time::sleep(self.poll) => {}
-                    _ = appended.changed() => {}
+                    _ = appended.past(mark, &self.topics) => {}
                     _ = stop.changed() => {}
                     _ = moved => {}
                 }

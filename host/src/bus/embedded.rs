@@ -8,7 +8,8 @@
 //! on one PostgreSQL), `consumer_offsets` (each group's next offset per
 //! partition) and `dlq`. An append is one transaction (a statement per
 //! partition it reaches, then its records a few hundred a statement); once
-//! it committed, a `watch` channel wakes this process's consumers.
+//! it committed, it wakes this process's consumers of its topics
+//! (`appends.rs`).
 //! Consumers of other processes find it at their next poll
 //! (`consumer_poll_ms`).
 //!
@@ -18,8 +19,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tokio::sync::watch;
 
+use super::appends::{AppendWatch, Appends};
 use super::envelope::Envelope;
 use super::error::BusError;
 use super::{Bus, Position, Record, known_topic, partition_of};
@@ -30,7 +31,7 @@ use crate::store::{Store, on_db};
 pub struct EmbeddedBus {
     store: Store,
     partitions: u32,
-    appended: watch::Sender<u64>,
+    appended: Appends,
 }
 
 impl EmbeddedBus {
@@ -40,12 +41,37 @@ impl EmbeddedBus {
         Arc::new(Self {
             store,
             partitions: config.partitions_per_topic.max(1),
-            appended: watch::Sender::new(0),
+            appended: Appends::default(),
         })
     }
 
-    fn wake(&self) {
-        self.appended.send_modify(|n| *n = n.wrapping_add(1));
+    /// Appends `events`, marking the outbox rows `sent` sent in the same
+    /// transaction, then wakes the consumers of their topics.
+    async fn append(
+        &self,
+        events: &[Envelope],
+        sent: &[String],
+        now_ms: i64,
+    ) -> Result<Vec<Position>, BusError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        for e in events {
+            known_topic(&e.topic)?;
+        }
+        let parts = self.partitions;
+        let _gate = self.store.write_gate().await;
+        let positions = on_db!(self.store, BusError::NoPool, |pool, m| m::append(
+            pool, events, sent, parts, now_ms
+        )
+        .await)?;
+        self.wake(events.iter().map(|e| e.topic.as_str()));
+        Ok(positions)
+    }
+
+    /// Wakes this process's consumers of `topics`.
+    fn wake<'a>(&self, topics: impl IntoIterator<Item = &'a str>) {
+        self.appended.record(topics);
     }
 }
 
@@ -60,20 +86,23 @@ impl Bus for EmbeddedBus {
     }
 
     async fn publish(&self, events: &[Envelope], now_ms: i64) -> Result<Vec<Position>, BusError> {
-        if events.is_empty() {
-            return Ok(Vec::new());
+        self.append(events, &[], now_ms).await
+    }
+
+    /// Appends and marks sent in one transaction when the outbox is in the
+    /// log's own database: sent iff appended, with one commit instead of two.
+    async fn relay(
+        &self,
+        outbox: &Store,
+        events: &[Envelope],
+        ids: &[String],
+        now_ms: i64,
+    ) -> Result<Vec<Position>, BusError> {
+        if outbox.same_database(&self.store) {
+            self.append(events, ids, now_ms).await
+        } else {
+            super::relay::publish_then_mark(self, outbox, events, ids, now_ms).await
         }
-        for e in events {
-            known_topic(&e.topic)?;
-        }
-        let parts = self.partitions;
-        let _gate = self.store.write_gate().await;
-        let positions = on_db!(self.store, BusError::NoPool, |pool, m| m::append(
-            pool, events, parts, now_ms
-        )
-        .await)?;
-        self.wake();
-        Ok(positions)
     }
 
     async fn fetch(
@@ -133,12 +162,12 @@ impl Bus for EmbeddedBus {
             pool, id, parts, now_ms
         )
         .await)?;
-        self.wake();
+        self.wake([position.topic.as_str()]);
         Ok(position)
     }
 
-    fn appended(&self) -> watch::Receiver<u64> {
-        self.appended.subscribe()
+    fn appended(&self) -> AppendWatch {
+        self.appended.watch()
     }
 }
 
@@ -159,15 +188,24 @@ macro_rules! log_sql {
         const RECORD_COLUMNS: &str = "topic, partition_no, log_offset, appended_at_ms, event_id, \
              event_type, schema_version, occurred_at_ms, correlation_id, traceparent, key, game, payload";
 
-        /// Appends `events` in one transaction.
+        /// Appends `events` and marks the outbox rows `sent` (none, or the
+        /// rows the events are) sent, in one transaction.
         pub(super) async fn append(
             pool: &Pool,
             events: &[Envelope],
+            sent: &[String],
             partitions: u32,
             now_ms: i64,
         ) -> Result<Vec<Position>, BusError> {
             let mut tx = pool.begin_with($begin).await?;
             let positions = append_all(&mut tx, events, partitions, now_ms).await?;
+            for chunk in sent.chunks(crate::store::sql::ROWS_PER_STATEMENT) {
+                crate::store::outbox::mark_sent_statement::<$Db>(chunk, now_ms)
+                    .build()
+                    .persistent(false)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             Ok(positions)
         }

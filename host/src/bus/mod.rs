@@ -8,6 +8,8 @@
 //!   read a group's partitions, commit offsets, DLQ, resets;
 //! - [`embedded`]: the embedded implementation, a durable log in the store's
 //!   database with in-process fan-out;
+//! - [`appends`]: appends seen in this process per topic, which wake idle
+//!   consumers;
 //! - [`catalog`]: what every bus keeps in the database: group offsets and
 //!   the dead-letter catalog;
 //! - [`lag`]: how far a consumer group is behind, per partition and topic;
@@ -21,11 +23,12 @@
 //! - [`open`] (here): the bus a host runs, chosen by its configuration.
 //!
 //! The path of an event: a service commits it in a [`crate::store::CommitBatch`]
-//! -> [`relay::Relay`] appends it ([`Bus::publish`]) and marks it sent ->
+//! -> [`relay::Relay`] appends it and marks it sent ([`Bus::relay`]) ->
 //! each group's [`consumer::Consumer`] reads it ([`Bus::fetch`]), commits the
 //! handler's batch with the processed-event record, and advances the group's
 //! offset ([`Bus::commit_offset`]).
 
+pub mod appends;
 pub mod catalog;
 pub mod consumer;
 pub mod embedded;
@@ -42,6 +45,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use appends::{AppendWatch, Appends};
 pub use consumer::{Consumer, Event, Handler, HandlerError, Progress};
 pub use embedded::EmbeddedBus;
 pub use envelope::{Envelope, Refusal, Schemas};
@@ -257,9 +261,23 @@ pub trait Bus: Send + Sync + 'static {
         Ok(0)
     }
 
-    /// A receiver that changes whenever something was appended, so idle
-    /// consumers wake at once instead of polling fast.
-    fn appended(&self) -> tokio::sync::watch::Receiver<u64>;
+    /// Publishes `events`, the unsent rows `ids` of `outbox`, and marks the
+    /// rows sent once the bus confirmed delivery: a crash in between
+    /// publishes them again, and consumers dedupe by event id. The embedded
+    /// log over the outbox's own database does both in one transaction.
+    async fn relay(
+        &self,
+        outbox: &Store,
+        events: &[Envelope],
+        ids: &[String],
+        now_ms: i64,
+    ) -> Result<Vec<Position>, BusError> {
+        relay::publish_then_mark(self, outbox, events, ids, now_ms).await
+    }
+
+    /// A watch over what this process saw appended, per topic, so idle
+    /// consumers wake at once instead of polling fast ([`appends`]).
+    fn appended(&self) -> AppendWatch;
 }
 
 #[cfg(test)]

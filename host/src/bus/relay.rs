@@ -3,7 +3,9 @@
 //!
 //! Keeps DESIGN.md invariant 5 between the store and the bus: an event is
 //! marked sent only after [`Bus::publish`] returned, so a crash in between
-//! publishes it again; consumers dedupe by event id. Order per key holds
+//! publishes it again; consumers dedupe by event id ([`Bus::relay`]; the
+//! embedded log in the outbox's database appends and marks in one
+//! transaction). Order per key holds
 //! because rows are read by commit order and published in that order in one
 //! call. Bound: at most `relay_max_batch` rows per round.
 //!
@@ -78,8 +80,7 @@ impl Relay {
         let mut events: Vec<Envelope> = rows.into_iter().map(|r| r.event.into()).collect();
         // Open until the bus confirmed the events.
         let _publishing = publish_spans(&mut events);
-        self.bus.publish(&events, now_ms).await?;
-        self.store.outbox_mark_sent(&ids, now_ms).await?;
+        self.bus.relay(&self.store, &events, &ids, now_ms).await?;
         Ok(events.len())
     }
 
@@ -151,4 +152,18 @@ fn publish_spans(events: &mut [Envelope]) -> Vec<tracing::Span> {
 }
 
 /// The wall clock, Unix milliseconds.
+/// [`Bus::relay`] for a bus apart from the outbox's database: publishes,
+/// then marks sent.
+pub(crate) async fn publish_then_mark<B: Bus + ?Sized>(
+    bus: &B,
+    outbox: &Store,
+    events: &[Envelope],
+    ids: &[String],
+    now_ms: i64,
+) -> Result<Vec<super::Position>, BusError> {
+    let positions = bus.publish(events, now_ms).await?;
+    outbox.outbox_mark_sent(ids, now_ms).await?;
+    Ok(positions)
+}
+
 pub(crate) use crate::store::now_ms;

@@ -3,7 +3,8 @@
 //! the default) or PostgreSQL, through one interface.
 //!
 //! - [`backend`]: the storage interface, [`Backend`]; [`sqlite`] and
-//!   [`postgres`]: its two implementations; [`sql`]: the SQL both share,
+//!   [`postgres`]: its two implementations ([`checkpoint`]: the SQLite
+//!   write-ahead log's checkpointer); [`sql`]: the SQL both share,
 //!   written once; [`migrations`]: the versioned schema of each, applied at
 //!   start (`host/migrations/`);
 //! - [`batch`]: a [`CommitBatch`], what one operation commits all or nothing;
@@ -36,6 +37,7 @@ pub mod backend;
 pub mod batch;
 pub mod bulk_guards;
 pub mod chain;
+pub mod checkpoint;
 pub mod economy;
 pub mod economy_ops;
 pub mod error;
@@ -177,6 +179,11 @@ impl Store {
 
     pub fn backend(&self) -> &Arc<dyn Backend> {
         &self.backend
+    }
+
+    /// True if `other` is this store's database, through the same backend.
+    pub fn same_database(&self, other: &Store) -> bool {
+        std::ptr::addr_eq(Arc::as_ptr(&self.backend), Arc::as_ptr(&other.backend))
     }
 }
 

@@ -74,6 +74,23 @@ pub struct OutboxRow {
     pub event: OutboxEvent,
 }
 
+/// The statement that marks the rows `ids` (not empty, at most the store's
+/// `ROWS_PER_STATEMENT`) sent at `sent_at_ms`, for any
+/// database: the store's own mark ([`super::Backend::outbox_mark_sent`]) and
+/// the embedded log's, which marks in its append's transaction.
+pub fn mark_sent_statement<'a, DB>(ids: &'a [String], sent_at_ms: i64) -> sqlx::QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut q = sqlx::QueryBuilder::<DB>::new("UPDATE outbox SET sent_at_ms = ");
+    q.push_bind(sent_at_ms);
+    q.push(" WHERE sent_at_ms IS NULL AND id");
+    super::in_list::push_in(&mut q, ids.iter().map(String::as_str));
+    q
+}
+
 /// A fresh event id: a UUIDv7 (time-ordered, random in its low bits).
 pub fn new_event_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -207,11 +207,7 @@ macro_rules! sql_backend {
                     let mut marked = 0;
                     let mut tx = self.begin_write().await?;
                     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-                        let mut q =
-                            sqlx::QueryBuilder::<$Db>::new("UPDATE outbox SET sent_at_ms = ");
-                        q.push_bind(sent_at_ms);
-                        q.push(" WHERE sent_at_ms IS NULL AND id");
-                        crate::store::in_list::push_in(&mut q, chunk.iter().map(String::as_str));
+                        let mut q = $crate::store::outbox::mark_sent_statement::<$Db>(chunk, sent_at_ms);
                         let done = q.build().persistent(false).execute(&mut *tx).await?;
                         marked += done.rows_affected();
                     }

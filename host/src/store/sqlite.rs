@@ -10,7 +10,8 @@
 //! halfway, and waits up to `sqlite_busy_timeout_ms` for it. This process's
 //! own writers queue for it first, in the process ([`Backend::write_gate`]),
 //! so they do not poll it through SQLite's busy handler. Readers run beside
-//! the writer (WAL).
+//! the writer (WAL). The log is copied back into the file by a task of
+//! its own (`checkpoint.rs`), not inside a writer's commit.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+use super::checkpoint;
 use super::error::{StoreError, redact};
 use super::sql::sql_backend;
 use crate::config::{SqliteSynchronous, StorageConfig};
@@ -27,6 +29,8 @@ pub struct SqliteBackend {
     pool: SqlitePool,
     /// The queue of this process's writers (see [`Backend::write_gate`]).
     gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Its checkpointer runs while this lives (`checkpoint.rs`).
+    _alive: std::sync::Arc<()>,
 }
 
 impl SqliteBackend {
@@ -60,6 +64,12 @@ impl SqliteBackend {
             .synchronous(synchronous)
             .busy_timeout(Duration::from_millis(config.sqlite_busy_timeout_ms))
             .foreign_keys(true);
+        let every = Duration::from_millis(config.sqlite_checkpoint_ms);
+        let options = if every.is_zero() {
+            options
+        } else {
+            options.pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES.to_string())
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(config.max_connections.max(1))
             .acquire_timeout(Duration::from_millis(config.acquire_timeout_ms))
@@ -69,9 +79,12 @@ impl SqliteBackend {
                 url: redact(label),
                 source: e.into(),
             })?;
+        let alive = std::sync::Arc::new(());
+        checkpoint::start(pool.clone(), std::sync::Arc::downgrade(&alive), every);
         Ok(Self {
             pool,
             gate: std::sync::Arc::default(),
+            _alive: alive,
         })
     }
 

@@ -39,10 +39,10 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use tokio::sync::watch;
 
 use self::reader::Readers;
 use self::topics::{DLQ_SUFFIX, Topics, kafka_topic};
+use super::appends::{AppendWatch, Appends};
 use super::envelope::Envelope;
 use super::error::BusError;
 use super::{Bus, NewDeadLetter, Position, Record, catalog, known_topic, partition_of};
@@ -69,7 +69,7 @@ pub struct KafkaBus {
     reading: ClientConfig,
     topics: Topics,
     readers: Readers,
-    appended: Arc<watch::Sender<u64>>,
+    appended: Appends,
 }
 
 impl KafkaBus {
@@ -106,7 +106,7 @@ impl KafkaBus {
         let admin: AdminClient<_> = base
             .create()
             .map_err(|e| broker_error("create admin client", e))?;
-        let appended = Arc::new(watch::Sender::new(0));
+        let appended = Appends::default();
         Ok(Arc::new(Self {
             store,
             config: kafka.clone(),
@@ -365,7 +365,7 @@ impl Bus for KafkaBus {
         Ok(position)
     }
 
-    fn appended(&self) -> watch::Receiver<u64> {
-        self.appended.subscribe()
+    fn appended(&self) -> AppendWatch {
+        self.appended.watch()
     }
 }

@@ -6,8 +6,8 @@
 //! partition leases, [`crate::bus::catalog`]), each partition split into its
 //! own queue so the consumer runner reads them independently. librdkafka
 //! prefetches in the background (`prefetch_kib` per partition); a queue that
-//! turns non-empty wakes the bus's `appended` channel, so an idle consumer
-//! reacts to a record in the time of a fetch, not of its poll period.
+//! turns non-empty counts an append to its topic ([`crate::bus::appends`]),
+//! so an idle consumer of the topic reacts to a record in the time of a fetch, not of its poll period.
 //!
 //! A reader knows the offset its queue will deliver next. A fetch asked for
 //! another offset (the group was reset, a round failed before its commit,
@@ -23,10 +23,10 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::util::Timeout;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
-use tokio::sync::watch;
 
 use super::{broker_error, wire};
 use crate::bus::Record;
+use crate::bus::appends::Appends;
 use crate::bus::error::BusError;
 
 type Queue =
@@ -35,12 +35,12 @@ type Queue =
 /// The readers of a process, by (game, group, topic).
 pub struct Readers {
     config: ClientConfig,
-    appended: Arc<watch::Sender<u64>>,
+    appended: Appends,
     open: Mutex<HashMap<(String, String, String), Arc<TopicReader>>>,
 }
 
 impl Readers {
-    pub fn new(config: ClientConfig, appended: Arc<watch::Sender<u64>>) -> Self {
+    pub fn new(config: ClientConfig, appended: Appends) -> Self {
         Self {
             config,
             appended,
@@ -101,7 +101,7 @@ impl TopicReader {
         name: &str,
         (game, topic): (&str, &str),
         offsets: &[i64],
-        appended: &Arc<watch::Sender<u64>>,
+        appended: &Appends,
     ) -> Result<Self, BusError> {
         let consumer: BaseConsumer = config
             .create()
@@ -127,7 +127,8 @@ impl TopicReader {
                     why: format!("no partition {partition} in topic `{name}`"),
                 })?;
             let wake = appended.clone();
-            queue.set_nonempty_callback(move || wake.send_modify(|n| *n = n.wrapping_add(1)));
+            let topic = topic.to_owned();
+            queue.set_nonempty_callback(move || wake.record([topic.as_str()]));
             queues.push(queue);
         }
         let state = offsets
