@@ -201,7 +201,8 @@ pub struct StorageConfig {
     /// SQLite file. `postgres://user@host:port/db`: PostgreSQL (a schema of
     /// one's own can be chosen with `?options=-c%20search_path%3D<schema>`).
     pub database_url: String,
-    /// Most open connections to the database (readers and writers together).
+    /// Most open connections to the database (readers and writers together;
+    /// on SQLite one of them, at least, is the writer's own).
     pub max_connections: u32,
     /// How long an operation waits for a free connection before failing, in
     /// milliseconds.

@@ -56,7 +56,7 @@ pub async fn advance_offset(
     now_ms: i64,
 ) -> Result<bool, BusError> {
     let _gate = store.write_gate().await;
-    on_db!(store, BusError::NoPool, |pool, m| m::advance_offset(
+    on_db!(write store, BusError::NoPool, |pool, m| m::advance_offset(
         pool, game, group, from, next, now_ms
     )
     .await)
@@ -65,7 +65,7 @@ pub async fn advance_offset(
 /// Records a dead letter; returns its id.
 pub async fn dead_letter(store: &Store, letter: &NewDeadLetter) -> Result<i64, BusError> {
     let _gate = store.write_gate().await;
-    on_db!(store, BusError::NoPool, |pool, m| m::dead_letter(
+    on_db!(write store, BusError::NoPool, |pool, m| m::dead_letter(
         pool, letter
     )
     .await)

@@ -61,7 +61,7 @@ impl EmbeddedBus {
         }
         let parts = self.partitions;
         let _gate = self.store.write_gate().await;
-        let positions = on_db!(self.store, BusError::NoPool, |pool, m| m::append(
+        let positions = on_db!(write self.store, BusError::NoPool, |pool, m| m::append(
             pool, events, sent, parts, now_ms
         )
         .await)?;

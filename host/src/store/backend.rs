@@ -57,6 +57,13 @@ pub trait Backend: Send + Sync + 'static {
         None
     }
 
+    /// The pool of the writes that hold the [`Backend::write_gate`]: on
+    /// SQLite one connection of their own, whose page cache no other
+    /// connection's commit empties; elsewhere [`Backend::pool_ref`].
+    fn write_pool_ref(&self) -> Option<PoolRef<'_>> {
+        self.pool_ref()
+    }
+
     /// A place in this process's queue of writers, where the database has
     /// one write lock (SQLite): a writer holds it across its write, so
     /// writers wait their turn here instead of sleeping in SQLite's busy

@@ -63,10 +63,18 @@ use std::sync::Arc;
 /// Runs `$call` with the SQL module (`$m`: the caller's `sqlite_sql` or
 /// `postgres_sql`) and the pool (`$pool`) of `$store`'s database, or gives
 /// `$no_pool` for a backend without one. For modules that keep their own
-/// tables with one SQL text compiled for each database.
+/// tables with one SQL text compiled for each database. `on_db!(write
+/// store, ...)` gives the pool of the writes that hold the write gate
+/// ([`Backend::write_pool_ref`]).
 macro_rules! on_db {
+    (write $store:expr, $no_pool:expr, |$pool:ident, $m:ident| $call:expr) => {
+        $crate::store::on_db!(@on $store.write_pool_ref(), $no_pool, |$pool, $m| $call)
+    };
     ($store:expr, $no_pool:expr, |$pool:ident, $m:ident| $call:expr) => {
-        match $store.pool_ref() {
+        $crate::store::on_db!(@on $store.pool_ref(), $no_pool, |$pool, $m| $call)
+    };
+    (@on $pool_ref:expr, $no_pool:expr, |$pool:ident, $m:ident| $call:expr) => {
+        match $pool_ref {
             None => Err($no_pool),
             Some($crate::store::PoolRef::Sqlite($pool)) => {
                 use sqlite_sql as $m;

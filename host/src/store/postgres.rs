@@ -35,6 +35,11 @@ impl PostgresBackend {
         Ok(Self { pool })
     }
 
+    /// Writers share the pool with readers.
+    fn writer(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+
     /// PostgreSQL takes writers side by side: no queue.
     async fn gate(&self) -> Option<super::backend::WriteGate> {
         None

@@ -9,7 +9,8 @@
 //! concrete types.
 //!
 //! The macro expands to a module `sql_impl` beside the backend type, which
-//! has a `pool: sqlx::Pool<Db>` field,
+//! has a `pool: sqlx::Pool<Db>` field, an `fn writer(&self) -> &sqlx::Pool<Db>`
+//! that every write holding the gate runs on,
 //! an `async fn begin_write(&self) -> Result<Transaction<'static, Db>,
 //! sqlx::Error>`, and an `async fn gate(&self) -> Option<WriteGate>` that
 //! every write here holds (`Backend::write_gate`).
@@ -100,6 +101,10 @@ macro_rules! sql_backend {
 
                 fn pool_ref(&self) -> Option<$crate::store::backend::PoolRef<'_>> {
                     Some((&self.pool).into())
+                }
+
+                fn write_pool_ref(&self) -> Option<$crate::store::backend::PoolRef<'_>> {
+                    Some(self.writer().into())
                 }
 
                 async fn write_gate(&self) -> Option<$crate::store::backend::WriteGate> {
@@ -227,7 +232,7 @@ macro_rules! sql_backend {
                     )
                     .bind(sent_before_ms)
                     .bind(i64::from(limit))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                     Ok(done.rows_affected())
                 }
@@ -245,7 +250,7 @@ macro_rules! sql_backend {
                     // may expire (or be purged) before it is read.
                     for _ in 0..2 {
                         let attempt = $crate::store::outbox::new_event_id();
-                        let reserved = reserve_key(&self.pool, begin, &attempt).await?;
+                        let reserved = reserve_key(self.writer(), begin, &attempt).await?;
                         if reserved == 1 {
                             return Ok(Begun::New { attempt });
                         }
@@ -297,7 +302,7 @@ macro_rules! sql_backend {
                     .bind(scope)
                     .bind(key)
                     .bind(attempt)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                     Ok(done.rows_affected() == 1)
                 }
@@ -314,7 +319,7 @@ macro_rules! sql_backend {
                     )
                     .bind(now_ms)
                     .bind(i64::from(limit))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                     Ok(done.rows_affected())
                 }
@@ -347,7 +352,7 @@ macro_rules! sql_backend {
                     )
                     .bind(before_ms)
                     .bind(i64::from(limit))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                     Ok(done.rows_affected())
                 }
@@ -383,7 +388,7 @@ macro_rules! sql_backend {
                     .bind(owner)
                     .bind(now_ms.saturating_add(ttl_ms))
                     .bind(now_ms)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.writer())
                     .await?;
                     if let Some(row) = row {
                         return Ok(LeaseAcquire::Acquired(lease_row(&row)?));
@@ -411,7 +416,7 @@ macro_rules! sql_backend {
                     .bind(&lease.owner)
                     .bind(lease.fence)
                     .bind(now_ms.saturating_add(ttl_ms))
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.writer())
                     .await?;
                     Ok(row.as_ref().map(lease_row).transpose()?)
                 }
@@ -427,7 +432,7 @@ macro_rules! sql_backend {
                     .bind(&lease.name)
                     .bind(&lease.owner)
                     .bind(lease.fence)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                     Ok(done.rows_affected() == 1)
                 }
@@ -472,6 +477,7 @@ macro_rules! sql_backend {
 
                 async fn close(&self) {
                     self.pool.close().await;
+                    self.writer().close().await;
                 }
             }
 
