@@ -207,6 +207,16 @@ impl Bus for Probed {
         self.inner.publish(events, now_ms).await
     }
 
+    async fn relay(
+        &self,
+        outbox: &Store,
+        events: &[Envelope],
+        ids: &[String],
+        now_ms: i64,
+    ) -> Result<Vec<Position>, BusError> {
+        self.inner.relay(outbox, events, ids, now_ms).await
+    }
+
     async fn fetch(
         &self,
         game: &str,

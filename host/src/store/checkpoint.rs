@@ -3,12 +3,13 @@
 //!
 //! SQLite's own automatic checkpoint runs in the connection that commits
 //! the transaction which crossed `wal_autocheckpoint` pages: the writer whose
-//! group happened to cross it waits for the copy (and its syncs), and so do
-//! every writer queued behind it. Here a task runs a `PASSIVE` checkpoint on
+//! group happened to cross it waits for the copy (and its syncs), and so
+//! does every writer queued behind it. Here a task runs a `PASSIVE` checkpoint on
 //! a pooled connection every `sqlite_checkpoint_ms`: it copies what no reader
 //! still needs and never blocks a writer or a reader. Once a checkpoint has
 //! copied the whole log, the next writer starts it over from its beginning,
-//! so the file stays small.
+//! so the log file grows only to what is written between two checkpoints
+//! (SQLite reuses the file; it does not shrink it).
 //!
 //! The automatic checkpoint stays on as a backstop, at [`BACKSTOP_PAGES`]
 //! (ten times SQLite's default): it runs only if the task falls behind.
