@@ -75,9 +75,9 @@ pub struct OutboxRow {
 }
 
 /// The statement that marks the rows `ids` (not empty, at most the store's
-/// `ROWS_PER_STATEMENT`) sent at `sent_at_ms`, for any
-/// database: the store's own mark ([`super::Backend::outbox_mark_sent`]) and
-/// the embedded log's, which marks in its append's transaction.
+/// `ROWS_PER_STATEMENT`) sent at `sent_at_ms`, for any database: the
+/// store's own mark ([`super::Backend::outbox_mark_sent`]) and the embedded
+/// log's, which marks in its append's transaction.
 pub fn mark_sent_statement<'a, DB>(ids: &'a [String], sent_at_ms: i64) -> sqlx::QueryBuilder<DB>
 where
     DB: sqlx::Database,

@@ -212,7 +212,8 @@ macro_rules! sql_backend {
                     let mut marked = 0;
                     let mut tx = self.begin_write().await?;
                     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-                        let mut q = $crate::store::outbox::mark_sent_statement::<$Db>(chunk, sent_at_ms);
+                        let mut q =
+                            $crate::store::outbox::mark_sent_statement::<$Db>(chunk, sent_at_ms);
                         let done = q.build().persistent(false).execute(&mut *tx).await?;
                         marked += done.rows_affected();
                     }

@@ -7,7 +7,8 @@
 //! own queue so the consumer runner reads them independently. librdkafka
 //! prefetches in the background (`prefetch_kib` per partition); a queue that
 //! turns non-empty counts an append to its topic ([`crate::bus::appends`]),
-//! so an idle consumer of the topic reacts to a record in the time of a fetch, not of its poll period.
+//! so an idle consumer of the topic reacts to a record in the time of a
+//! fetch, not of its poll period.
 //!
 //! A reader knows the offset its queue will deliver next. A fetch asked for
 //! another offset (the group was reset, a round failed before its commit,
