@@ -777,68 +777,34 @@ async fn a_batchable_group_applies_each_event_once_in_order_and_dead_letters_onl
 
 // ------------------------------------------------ the relay's two paths
 
-/// Events `bus` holds on `leaderboard-events`, over every partition.
-async fn logged(bus: &Arc<dyn Bus>) -> i64 {
-    let mut total = 0;
+/// Commits `n` events into `outbox`'s outbox and relays them all onto an
+/// embedded log in `log`'s database: how many the relay published, how
+/// many records the log then holds, how many outbox rows are still unsent.
+async fn relay_into(outbox: &Store, log: &Store, n: u32) -> (usize, i64, usize) {
+    let bus = EmbeddedBus::new(log.clone(), &bus_config()) as Arc<dyn Bus>;
+    commit_events(outbox, (0..n).map(|seq| scored("ann", 1, seq)).collect()).await;
+    let relayed = relay_all(outbox, &bus, 1_000).await;
+    let mut logged = 0;
     for partition in 0..4 {
-        total += bus
+        logged += bus
             .end_offset(GAME, "leaderboard-events", partition)
             .await
             .expect("end offset");
     }
-    total
+    let unsent = outbox.outbox_unsent(100).await.expect("outbox reads");
+    (relayed, logged, unsent.len())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relay_marks_sent_what_the_log_holds_whether_or_not_the_log_shares_its_database() {
     // The log in the outbox's own database: appended and marked at once.
     let own = sqlite().await;
-    let bus = EmbeddedBus::new(own.store.clone(), &bus_config()) as Arc<dyn Bus>;
-    commit_events(
-        &own.store,
-        (0..7).map(|seq| scored("ann", 1, seq)).collect(),
-    )
-    .await;
-    assert_eq!(relay_all(&own.store, &bus, 1_000).await, 7);
-    assert_eq!(logged(&bus).await, 7);
-    assert!(
-        own.store
-            .outbox_unsent(100)
-            .await
-            .expect("outbox")
-            .is_empty()
-    );
-
+    assert_eq!(relay_into(&own.store, &own.store, 7).await, (7, 7, 0));
     // A log in another database: published there, then marked here.
     let (outbox, apart) = (sqlite().await, sqlite().await);
-    let bus = EmbeddedBus::new(apart.store.clone(), &bus_config()) as Arc<dyn Bus>;
-    commit_events(
-        &outbox.store,
-        (0..5).map(|seq| scored("bob", 1, seq)).collect(),
-    )
-    .await;
-    assert_eq!(relay_all(&outbox.store, &bus, 1_000).await, 5);
     assert_eq!(
-        logged(&bus).await,
-        5,
-        "appended to the other database's log"
-    );
-    assert!(
-        outbox
-            .store
-            .outbox_unsent(100)
-            .await
-            .expect("outbox")
-            .is_empty(),
-        "and marked sent in the outbox's"
-    );
-    assert!(
-        apart
-            .store
-            .outbox_unsent(100)
-            .await
-            .expect("outbox")
-            .is_empty(),
-        "the log's database has no outbox rows to mark"
+        relay_into(&outbox.store, &apart.store, 5).await,
+        (5, 5, 0),
+        "appended to the other database's log, marked sent in the outbox's"
     );
 }
