@@ -440,7 +440,8 @@ impl Pipeline {
         let store = Store::with_backend(fixture.store.backend().clone(), &group_commit());
         let config = bus_config();
         let inner: Arc<dyn Bus> = match kind {
-            Kind::Sqlite | Kind::Postgres => EmbeddedBus::new(store.clone(), &config),
+            // As the host opens it (`bus::open`).
+            Kind::Sqlite | Kind::Postgres => EmbeddedBus::for_host(store.clone(), &config),
             Kind::Kafka(brokers) => {
                 let config = common::kafka::on_kafka(config.clone(), brokers);
                 KafkaBus::connect(store.clone(), &config).expect("a Kafka bus")

@@ -261,6 +261,11 @@ pub struct BusConfig {
     /// key modulo this, so changing it on a log that holds events breaks
     /// the order of keys that move; choose it before the first event.
     pub partitions_per_topic: u32,
+    /// On SQLite, the embedded log takes the events of each commit in the
+    /// commit's own transaction (true, the default), instead of through
+    /// outbox rows that the relay publishes later (false). PostgreSQL and
+    /// Kafka always go through the relay (`bus::EmbeddedBus::for_host`).
+    pub append_in_commit: bool,
     /// Most outbox rows the relay publishes per round.
     pub relay_max_batch: u32,
     /// How long the relay sleeps when the outbox is empty, in milliseconds.
@@ -290,6 +295,7 @@ impl Default for BusConfig {
             ownership: crate::bus::OwnershipOptions::default(),
             retention_ms: 7 * 86_400_000,
             partitions_per_topic: 4,
+            append_in_commit: true,
             relay_max_batch: 500,
             relay_poll_ms: 50,
             consumer_max_batch: 256,

@@ -23,7 +23,9 @@ use idempo_host::bus::{
 };
 use idempo_host::config::BusConfig;
 use idempo_host::runtime::KvScope;
-use idempo_host::store::{CommitBatch, KvWrite, OutboxEvent, Store, new_event_id};
+use idempo_host::store::{
+    CommitBatch, KvWrite, OutboxEvent, ProcessedEvent, Store, StoreError, new_event_id,
+};
 use parking_lot::Mutex;
 
 const GAME: &str = "default";
@@ -784,6 +786,12 @@ async fn relay_into(outbox: &Store, log: &Store, n: u32) -> (usize, i64, usize) 
     let bus = EmbeddedBus::new(log.clone(), &bus_config()) as Arc<dyn Bus>;
     commit_events(outbox, (0..n).map(|seq| scored("ann", 1, seq)).collect()).await;
     let relayed = relay_all(outbox, &bus, 1_000).await;
+    let unsent = outbox.outbox_unsent(100).await.expect("outbox reads");
+    (relayed, logged(&bus).await, unsent.len())
+}
+
+/// How many records the log's `leaderboard-events` holds.
+async fn logged(bus: &Arc<dyn Bus>) -> i64 {
     let mut logged = 0;
     for partition in 0..4 {
         logged += bus
@@ -791,8 +799,7 @@ async fn relay_into(outbox: &Store, log: &Store, n: u32) -> (usize, i64, usize) 
             .await
             .expect("end offset");
     }
-    let unsent = outbox.outbox_unsent(100).await.expect("outbox reads");
-    (relayed, logged, unsent.len())
+    logged
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -807,4 +814,66 @@ async fn the_relay_marks_sent_what_the_log_holds_whether_or_not_the_log_shares_i
         (5, 5, 0),
         "appended to the other database's log, marked sent in the outbox's"
     );
+}
+
+// ------------------------------------------ appended in the commit itself
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_commits_append_to_the_log_in_order_behind_what_the_outbox_holds() {
+    commits_append_in_order_behind_what_the_outbox_holds(&sqlite().await.store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_commits_append_to_the_log_in_order_behind_what_the_outbox_holds() {
+    commits_append_in_order_behind_what_the_outbox_holds(&postgres().await.store).await;
+}
+
+/// `bus.append_in_commit`: the embedded log takes each commit's events in
+/// the commit's transaction, never ahead of events still in the outbox.
+async fn commits_append_in_order_behind_what_the_outbox_holds(store: &Store) {
+    let unsent = || async { store.outbox_unsent(100).await.expect("outbox reads").len() };
+    // An event committed before the log took commits waits in the outbox.
+    commit_events(store, vec![scored("ann", 1, 0)]).await;
+    let embedded = EmbeddedBus::new(store.clone(), &bus_config());
+    assert!(embedded.append_in_commits(), "the first log is taken");
+    let second = EmbeddedBus::new(store.clone(), &bus_config());
+    assert!(!second.append_in_commits(), "one log per store");
+    let bus = embedded as Arc<dyn Bus>;
+    // While it waits, later commits queue behind it in the outbox.
+    commit_events(store, vec![scored("ann", 1, 1), scored("bob", 1, 2)]).await;
+    assert_eq!((unsent().await, logged(&bus).await), (3, 0));
+    assert_eq!(relay_all(store, &bus, 1_000).await, 3);
+    // Drained: each commit appends in its own transaction, no outbox row.
+    for seq in 3..10u32 {
+        let player = if seq % 2 == 0 { "ann" } else { "bob" };
+        commit_events(store, vec![scored(player, 1, seq)]).await;
+    }
+    assert_eq!((unsent().await, logged(&bus).await), (0, 10));
+    // A batch that conflicts appends nothing of its events.
+    let processed = ProcessedEvent {
+        consumer_group: "service".into(),
+        event_id: "request-1".into(),
+        game: GAME.into(),
+        processed_at_ms: 1_000,
+    };
+    let once = |seq| CommitBatch {
+        events: vec![scored("cy", 1, seq)],
+        processed: Some(processed.clone()),
+        ..CommitBatch::default()
+    };
+    store.commit(once(10)).await.expect("the first commits");
+    let again = store.commit(once(11)).await;
+    assert!(
+        matches!(again, Err(StoreError::AlreadyProcessed { .. })),
+        "{again:?}"
+    );
+    assert_eq!((unsent().await, logged(&bus).await), (0, 11));
+    // Each applied once, in commit order per key.
+    let board = Scoreboard::new(store, "board");
+    let mut c = consumer(store, &bus, "leaderboard", board.clone());
+    let p = drain(&mut c).await;
+    assert_eq!((p.read, p.applied, p.dead), (11, 11, 0));
+    assert_eq!(board.read("order/ann").await, "0,1,4,6,8,");
+    assert_eq!(board.read("order/bob").await, "2,3,5,7,9,");
+    assert_eq!(board.read("order/cy").await, "10,");
 }

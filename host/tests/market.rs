@@ -7,13 +7,15 @@
 #[macro_use]
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::audit::{assert_sound, tamper, violations};
 use common::db::{postgres, sqlite};
 use common::hosted::seed;
 use common::players::signed_in;
-use common::{GAME, load, runtime, serve_store};
+use common::{GAME, committed_event_types, load, runtime, serve_store};
+use idempo_host::bus::Bus;
 use idempo_host::config::Config;
 use idempo_host::economy::items::{self, ItemState};
 use idempo_host::economy::wallet;
@@ -43,6 +45,7 @@ struct Market {
     base: String,
     client: Client,
     store: Store,
+    bus: Arc<dyn Bus>,
 }
 
 struct Trader {
@@ -65,6 +68,7 @@ async fn market(store: &Store, step_delay_ms: u64) -> Market {
         base: served.base,
         client: Client::new(),
         store: store.clone(),
+        bus: served.bus,
     }
 }
 
@@ -250,7 +254,7 @@ async fn a_bought_listing_completes_step_by_step(store: &Store) {
         .map(|n| n["body"]["state"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(states, ["FUNDS_RESERVED", "ITEM_LOCKED", "COMPLETED"]);
-    let events = economy_events(store).await;
+    let events = economy_events(&m).await;
     for wanted in [
         "ListingCreated",
         "TradeInitiated",
@@ -336,17 +340,12 @@ async fn a_trade_whose_item_is_gone_compensates_in_reverse(store: &Store) {
         .expect("a trade notice");
     assert_eq!(last["body"]["state"], "FAILED", "the buyer is told");
     assert!(
-        economy_events(store)
+        economy_events(&m)
             .await
             .iter()
             .any(|e| e == "FundsReleased")
     );
-    assert!(
-        economy_events(store)
-            .await
-            .iter()
-            .any(|e| e == "TradeFailed")
-    );
+    assert!(economy_events(&m).await.iter().any(|e| e == "TradeFailed"));
     assert_sound(store, true).await;
 }
 
@@ -371,12 +370,7 @@ async fn a_high_value_trade_runs_the_audit_step_the_market_adds(store: &Store) {
         ]
     );
     assert_eq!(m.gold(HOUSE).await, (500, 0));
-    assert!(
-        economy_events(store)
-            .await
-            .iter()
-            .any(|e| e == "TradeAudited")
-    );
+    assert!(economy_events(&m).await.iter().any(|e| e == "TradeAudited"));
     assert_sound(store, true).await;
 }
 
@@ -904,14 +898,7 @@ async fn grant(store: &Store, owner: &str, item_id: &str) {
         .expect("granted");
 }
 
-/// The types of every `economy-events` event in the outbox.
-async fn economy_events(store: &Store) -> Vec<String> {
-    store
-        .outbox_unsent(10_000)
-        .await
-        .expect("outbox reads")
-        .into_iter()
-        .filter(|row| row.event.topic == "economy-events")
-        .map(|row| row.event.event_type)
-        .collect()
+/// The types of every `economy-events` event committed.
+async fn economy_events(m: &Market) -> Vec<String> {
+    committed_event_types(&m.store, &m.bus, "economy-events").await
 }

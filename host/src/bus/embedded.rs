@@ -13,12 +13,18 @@
 //! Consumers of other processes find it at their next poll
 //! (`consumer_poll_ms`).
 //!
+//! On SQLite the host's bus also takes the events of the store's group
+//! commits in their own transactions (`in_commit.rs`,
+//! [`EmbeddedBus::for_host`]).
+//!
 //! Bounds: a publish is one transaction of at most the relay's batch; a
 //! fetch reads at most `max` records.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+
+mod in_commit;
 
 use super::appends::{AppendWatch, Appends};
 use super::envelope::Envelope;
@@ -43,6 +49,32 @@ impl EmbeddedBus {
             partitions: config.partitions_per_topic.max(1),
             appended: Appends::default(),
         })
+    }
+
+    /// The bus a host runs over `store`: [`EmbeddedBus::new`], taking the
+    /// events of `store`'s commits ([`EmbeddedBus::append_in_commits`]) if
+    /// `bus.append_in_commit` says so and the database is SQLite. There the
+    /// writers take turns anyway, and a relay round is one more turn; on
+    /// PostgreSQL the relay's transaction runs beside the commits instead
+    /// (the pipeline bench was slower with the append in the commit there).
+    pub fn for_host(store: Store, config: &BusConfig) -> Arc<Self> {
+        let sqlite = store.backend().kind() == crate::store::BackendKind::Sqlite;
+        let bus = Self::new(store, config);
+        if config.append_in_commit && sqlite {
+            bus.append_in_commits();
+        }
+        bus
+    }
+
+    /// Takes the events of every later commit to its store in the commit's
+    /// own transaction instead of the outbox and the relay
+    /// (`crate::store::in_commit`): false if the store has such a log
+    /// already.
+    pub fn append_in_commits(&self) -> bool {
+        self.store.append_in_commits(Arc::new(in_commit::InCommit {
+            partitions: self.partitions,
+            appended: self.appended.clone(),
+        }))
     }
 
     /// Appends `events`, marking the outbox rows `sent` sent in the same
@@ -213,7 +245,7 @@ macro_rules! log_sql {
         /// Appends `events` in their order: each partition's offsets are
         /// taken from its head in one statement, then the records are
         /// written a few hundred a statement.
-        async fn append_all(
+        pub(super) async fn append_all(
             tx: &mut sqlx::Transaction<'static, $Db>,
             events: &[Envelope],
             partitions: u32,

@@ -7,7 +7,8 @@
 //! - [`Bus`] (here): the bus interface every implementation keeps: publish,
 //!   read a group's partitions, commit offsets, DLQ, resets;
 //! - [`embedded`]: the embedded implementation, a durable log in the store's
-//!   database with in-process fan-out;
+//!   database with in-process fan-out (on SQLite, appended to by the store's
+//!   own commits: `embedded/in_commit.rs`);
 //! - [`appends`]: appends seen in this process per topic, which wake idle
 //!   consumers;
 //! - [`catalog`]: what every bus keeps in the database: group offsets and
@@ -62,7 +63,7 @@ use crate::store::Store;
 /// `store`'s database, or Kafka (offsets and dead letters in `store`).
 pub fn open(config: &Config, store: Store) -> Result<Arc<dyn Bus>, BusError> {
     Ok(match config.bus.backend {
-        BusBackend::Embedded => EmbeddedBus::new(store, &config.bus),
+        BusBackend::Embedded => EmbeddedBus::for_host(store, &config.bus),
         BusBackend::Kafka => KafkaBus::connect(store, &config.bus)?,
     })
 }

@@ -9,6 +9,12 @@
 //! because rows are read by commit order and published in that order in one
 //! call. Bound: at most `relay_max_batch` rows per round.
 //!
+//! On the embedded log with `bus.append_in_commit` (the default), a commit
+//! runs this round itself, in its own transaction
+//! (`crate::store::in_commit`): the relay is then left only the rows
+//! written before that, or beside the group commit, and commits write to the
+//! outbox behind them until it has published them.
+//!
 //! Each event that carries a `traceparent` is published in a `publish`
 //! span (debug level) under the span that committed it; the event leaves
 //! with the `publish` span's context, so its consumers are that span's
@@ -128,7 +134,7 @@ impl Relay {
 
 /// A `publish` span for each traced event (none without telemetry), each
 /// a child of the event's `traceparent`, which becomes the span's own.
-fn publish_spans(events: &mut [Envelope]) -> Vec<tracing::Span> {
+pub(super) fn publish_spans(events: &mut [Envelope]) -> Vec<tracing::Span> {
     if !crate::telemetry::enabled() {
         return Vec::new();
     }

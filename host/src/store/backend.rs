@@ -72,6 +72,14 @@ pub trait Backend: Send + Sync + 'static {
         None
     }
 
+    /// Makes `log` take the events of every later group commit in the
+    /// group's transaction (`super::in_commit`); false if a log was
+    /// registered already (it stays) or the backend has no SQL database.
+    fn append_in_commits(&self, log: std::sync::Arc<dyn super::InCommitLog>) -> bool {
+        let _ = log;
+        false
+    }
+
     /// Applies the versioned migrations this build ships that the database
     /// lacks. Running it again is a no-op; a database migrated by a newer
     /// build is refused.

@@ -113,7 +113,7 @@ macro_rules! level_watch_sql {
             let (old_level, new_level) = w.levels(before);
             if new_level > old_level {
                 let event = w.event(old_level, new_level, before.saturating_add(w.xp));
-                insert_outbox(tx, &[&event]).await?;
+                insert_outbox(tx, &[&event], None).await?;
             }
             Ok(None)
         }

@@ -11,6 +11,8 @@
 //! - [`group`]: the group committer, many batches per transaction;
 //!   [`bulk_guards`]: the guards of a group of independent batches, one
 //!   statement per kind; [`chain`]: batches that commit only in order;
+//!   [`in_commit`]: a log in the same database (the embedded bus) that
+//!   takes a group's events in the group's transaction;
 //! - [`outbox`], [`idempotency`], [`processed`], [`lease`]: the records and
 //!   the invariant each keeps;
 //! - [`kv`]: the `kv` import of component calls, read from the store;
@@ -30,7 +32,8 @@
 //! [`Backend::idempotency_begin`]), the call reads committed state through
 //! [`StoreKv`], and the caller turns the call's [`crate::runtime::Effects`]
 //! into a [`CommitBatch`] with the idempotency record and commits it with
-//! [`Store::commit`]; the outbox relay then publishes its events.
+//! [`Store::commit`]; the outbox relay then publishes its events (on SQLite
+//! the commit appends them to the embedded log itself, [`in_commit`]).
 
 pub mod action_log;
 pub mod backend;
@@ -43,6 +46,7 @@ pub mod economy_ops;
 pub mod error;
 pub mod group;
 pub mod idempotency;
+pub mod in_commit;
 pub mod in_list;
 pub mod kv;
 pub mod leaderboard_delta;
@@ -100,6 +104,7 @@ pub use group::{Committed, GroupCommitter};
 pub use idempotency::{
     Begun, IdempotencyBegin, IdempotencyDone, IdempotencyRecord, IdempotencyReserve,
 };
+pub use in_commit::InCommitLog;
 pub use kv::StoreKv;
 pub use leaderboard_delta::LeaderboardDelta;
 pub use lease::{Lease, LeaseAcquire};
@@ -150,6 +155,14 @@ impl Store {
     pub fn with_backend(backend: Arc<dyn Backend>, config: &GroupCommitConfig) -> Self {
         let committer = GroupCommitter::start(backend.clone(), config);
         Self { backend, committer }
+    }
+
+    /// Makes `log` (the embedded event log, in this database) take the
+    /// events of every later commit in the commit's own transaction instead
+    /// of the outbox (`in_commit.rs`); false if the backend cannot, or a log
+    /// was registered already.
+    pub fn append_in_commits(&self, log: Arc<dyn InCommitLog>) -> bool {
+        self.backend.append_in_commits(log)
     }
 
     /// Commits `batch` all or nothing, in a group with other callers'

@@ -17,6 +17,8 @@ use crate::config::StorageConfig;
 /// A PostgreSQL database.
 pub struct PostgresBackend {
     pool: PgPool,
+    /// The log that takes group commits' events (`in_commit.rs`).
+    log: super::in_commit::InCommitSlot,
 }
 
 impl PostgresBackend {
@@ -32,7 +34,10 @@ impl PostgresBackend {
                 url: redact(url),
                 source: e.into(),
             })?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            log: super::in_commit::InCommitSlot::new(),
+        })
     }
 
     /// Writers share the pool with readers.
@@ -54,5 +59,6 @@ sql_backend!(
     PostgresBackend,
     sqlx::Postgres,
     BackendKind::Postgres,
-    crate::store::migrations::postgres
+    crate::store::migrations::postgres,
+    append_postgres
 );

@@ -74,7 +74,7 @@ impl GroupFailure {
 }
 
 macro_rules! sql_backend {
-    ($Backend:ident, $Db:ty, $kind:expr, $migrator:path) => {
+    ($Backend:ident, $Db:ty, $kind:expr, $migrator:path, $append:ident) => {
         /// [`Backend`] for this module's backend, from `store/sql.rs`.
         mod sql_impl {
             use super::*;
@@ -97,6 +97,13 @@ macro_rules! sql_backend {
             impl Backend for $Backend {
                 fn kind(&self) -> BackendKind {
                     $kind
+                }
+
+                fn append_in_commits(
+                    &self,
+                    log: std::sync::Arc<dyn $crate::store::InCommitLog>,
+                ) -> bool {
+                    self.log.set(log).is_ok()
                 }
 
                 fn pool_ref(&self) -> Option<$crate::store::backend::PoolRef<'_>> {
@@ -524,7 +531,10 @@ macro_rules! sql_backend {
                         .map(|(b, _)| b)
                         .collect();
                     write_kv(&mut tx, &admitted).await.map_err(GroupFailure::Statement)?;
-                    write_events(&mut tx, &admitted).await.map_err(GroupFailure::Statement)?;
+                    let events: Vec<&OutboxEvent> = admitted.iter().flat_map(|b| &b.events).collect();
+                    let appended = write_events(&mut tx, self.log.get(), &events, now_ms)
+                        .await
+                        .map_err(GroupFailure::Statement)?;
                     write_match_actions(&mut tx, &admitted)
                         .await
                         .map_err(GroupFailure::Statement)?;
@@ -532,6 +542,9 @@ macro_rules! sql_backend {
                         .await
                         .map_err(GroupFailure::Statement)?;
                     tx.commit().await.map_err(GroupFailure::Transaction)?;
+                    if let Some(log) = appended {
+                        log.committed(&events);
+                    }
                     Ok(results)
                 }
             }
@@ -766,24 +779,52 @@ macro_rules! sql_backend {
                 Ok(())
             }
 
-            /// The events of `batches`, in order, into the outbox.
-            async fn write_events(
+            /// `events`, in order, into the outbox; if a log takes commits'
+            /// events (`in_commit.rs`), it carries them and the outbox holds
+            /// nothing unsent (which they must not overtake), they are
+            /// appended to it too and their rows written sent, as a relay
+            /// round would leave them. The log, if it took them.
+            async fn write_events<'l>(
                 tx: &mut Tx,
-                batches: &[&CommitBatch],
-            ) -> Result<(), sqlx::Error> {
-                let events: Vec<&OutboxEvent> = batches.iter().flat_map(|b| &b.events).collect();
-                insert_outbox(tx, &events).await
+                log: Option<&'l std::sync::Arc<dyn $crate::store::InCommitLog>>,
+                events: &[&OutboxEvent],
+                now_ms: i64,
+            ) -> Result<Option<&'l std::sync::Arc<dyn $crate::store::InCommitLog>>, sqlx::Error> {
+                if events.is_empty() {
+                    return Ok(None);
+                }
+                if let Some(log) = log
+                    && log.takes(events)
+                    && !outbox_holds_unsent(tx).await?
+                {
+                    log.$append(tx, events, now_ms).await?;
+                    insert_outbox(tx, events, Some(now_ms)).await?;
+                    return Ok(Some(log));
+                }
+                insert_outbox(tx, events, None).await?;
+                Ok(None)
+            }
+
+            /// Whether an outbox row waits for the relay.
+            async fn outbox_holds_unsent(tx: &mut Tx) -> Result<bool, sqlx::Error> {
+                let row = sqlx::query::<$Db>(
+                    "SELECT 1 FROM outbox WHERE sent_at_ms IS NULL LIMIT 1",
+                )
+                .fetch_optional(&mut **tx)
+                .await?;
+                Ok(row.is_some())
             }
 
             /// `events`, in order, into the outbox.
             async fn insert_outbox(
                 tx: &mut Tx,
                 events: &[&OutboxEvent],
+                sent_at_ms: Option<i64>,
             ) -> Result<(), sqlx::Error> {
                 for chunk in events.chunks(ROWS_PER_STATEMENT) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new(
                         "INSERT INTO outbox (id, game, topic, key, event_type, schema_version, payload, \
-                                             correlation_id, traceparent, created_at_ms) ",
+                                             correlation_id, traceparent, created_at_ms, sent_at_ms) ",
                     );
                     q.push_values(chunk, |mut row, e| {
                         row.push_bind(e.id.as_str())
@@ -795,7 +836,8 @@ macro_rules! sql_backend {
                             .push_bind(e.payload.as_str())
                             .push_bind(e.correlation_id.as_deref())
                             .push_bind(e.traceparent.as_deref())
-                            .push_bind(e.created_at_ms);
+                            .push_bind(e.created_at_ms)
+                            .push_bind(sent_at_ms);
                     });
                     q.build().persistent(false).execute(&mut **tx).await?;
                 }

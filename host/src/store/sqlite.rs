@@ -44,6 +44,8 @@ pub struct SqliteBackend {
     gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Its checkpointer runs while this lives (`checkpoint.rs`).
     _alive: std::sync::Arc<()>,
+    /// The log that takes group commits' events (`in_commit.rs`).
+    log: super::in_commit::InCommitSlot,
 }
 
 impl SqliteBackend {
@@ -106,6 +108,7 @@ impl SqliteBackend {
             writer,
             gate: std::sync::Arc::default(),
             _alive: alive,
+            log: super::in_commit::InCommitSlot::new(),
         })
     }
 
@@ -130,5 +133,6 @@ sql_backend!(
     SqliteBackend,
     sqlx::Sqlite,
     BackendKind::Sqlite,
-    crate::store::migrations::sqlite
+    crate::store::migrations::sqlite,
+    append_sqlite
 );

@@ -192,3 +192,26 @@ async fn serve_state(
     });
     (Served { base, store, bus }, state)
 }
+
+/// The types of the events committed on `topic`, wherever they are now:
+/// still in the outbox, or already on `bus`'s log (the embedded log takes
+/// commits' events itself, `bus.append_in_commit`). The log is read from
+/// its start by a group of its own.
+pub async fn committed_event_types(store: &Store, bus: &Arc<dyn Bus>, topic: &str) -> Vec<String> {
+    let mut types = Vec::new();
+    for partition in 0..i32::try_from(bus.partitions()).expect("partitions") {
+        let records = bus
+            .fetch(GAME, "test-inspector", topic, partition, 10_000)
+            .await
+            .expect("the log reads");
+        types.extend(records.into_iter().map(|r| r.envelope.event_type));
+    }
+    let unsent = store.outbox_unsent(10_000).await.expect("outbox reads");
+    types.extend(
+        unsent
+            .into_iter()
+            .filter(|row| row.event.topic == topic)
+            .map(|row| row.event.event_type),
+    );
+    types
+}
