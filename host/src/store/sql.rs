@@ -215,7 +215,7 @@ macro_rules! sql_backend {
                     ids: &[String],
                     sent_at_ms: i64,
                 ) -> Result<u64, StoreError> {
-                        let _gate = self.gate().await;
+                    let _gate = self.gate().await;
                     let mut marked = 0;
                     let mut tx = self.begin_write().await?;
                     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
@@ -233,7 +233,7 @@ macro_rules! sql_backend {
                     sent_before_ms: i64,
                     limit: u32,
                 ) -> Result<u64, StoreError> {
-                        let _gate = self.gate().await;
+                    let _gate = self.gate().await;
                     let done = sqlx::query::<$Db>(
                         "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox \
                          WHERE sent_at_ms IS NOT NULL AND sent_at_ms < $1 ORDER BY sent_at_ms LIMIT $2)",
@@ -301,7 +301,7 @@ macro_rules! sql_backend {
                     key: &str,
                     attempt: &str,
                 ) -> Result<bool, StoreError> {
-                        let _gate = self.gate().await;
+                    let _gate = self.gate().await;
                     let done = sqlx::query::<$Db>(
                         "DELETE FROM idempotency WHERE game = $1 AND scope = $2 AND key = $3 \
                          AND attempt = $4 AND status = 'in_flight'",
@@ -320,7 +320,7 @@ macro_rules! sql_backend {
                     now_ms: i64,
                     limit: u32,
                 ) -> Result<u64, StoreError> {
-                        let _gate = self.gate().await;
+                    let _gate = self.gate().await;
                     let done = sqlx::query::<$Db>(
                         "DELETE FROM idempotency WHERE (game, scope, key) IN \
                          (SELECT game, scope, key FROM idempotency WHERE expires_at_ms <= $1 LIMIT $2)",
@@ -352,7 +352,7 @@ macro_rules! sql_backend {
                     before_ms: i64,
                     limit: u32,
                 ) -> Result<u64, StoreError> {
-                        let _gate = self.gate().await;
+                    let _gate = self.gate().await;
                     let done = sqlx::query::<$Db>(
                         "DELETE FROM processed_events WHERE (consumer_group, event_id) IN \
                          (SELECT consumer_group, event_id FROM processed_events \
@@ -373,7 +373,7 @@ macro_rules! sql_backend {
                     now_ms: i64,
                     ttl_ms: i64,
                 ) -> Result<LeaseAcquire, StoreError> {
-                        let _gate = self.gate().await;
+                    let _gate = self.gate().await;
                     $crate::store::batch::name("lease game", game)?;
                     $crate::store::batch::name("lease name", name)?;
                     $crate::store::batch::name("lease owner", owner)?;
@@ -413,7 +413,7 @@ macro_rules! sql_backend {
                     now_ms: i64,
                     ttl_ms: i64,
                 ) -> Result<Option<Lease>, StoreError> {
-                        let _gate = self.gate().await;
+                    let _gate = self.gate().await;
                     let row = sqlx::query::<$Db>(
                         "UPDATE leases SET expires_at_ms = $5 \
                          WHERE game = $1 AND name = $2 AND owner = $3 AND fence = $4 \
