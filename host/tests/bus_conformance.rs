@@ -868,6 +868,11 @@ async fn commits_append_in_order_behind_what_the_outbox_holds(store: &Store) {
         "{again:?}"
     );
     assert_eq!((unsent().await, logged(&bus).await), (0, 11));
+    assert_eq!(
+        store.outbox_purge_sent(i64::MAX, 100).await.expect("purge"),
+        11,
+        "every event has its outbox row, sent"
+    );
     // Each applied once, in commit order per key.
     let board = Scoreboard::new(store, "board");
     let mut c = consumer(store, &bus, "leaderboard", board.clone());

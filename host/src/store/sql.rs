@@ -12,8 +12,10 @@
 //! has a `pool: sqlx::Pool<Db>` field, an `fn writer(&self) -> &sqlx::Pool<Db>`
 //! that every write holding the gate runs on,
 //! an `async fn begin_write(&self) -> Result<Transaction<'static, Db>,
-//! sqlx::Error>`, and an `async fn gate(&self) -> Option<WriteGate>` that
-//! every write here holds (`Backend::write_gate`).
+//! sqlx::Error>`, an `async fn gate(&self) -> Option<WriteGate>` that
+//! every write here holds (`Backend::write_gate`), and a `log:
+//! InCommitSlot` field, the log registered to take group commits' events
+//! (`in_commit.rs`).
 //!
 //! Group commit, in one transaction: first each batch's guards in order
 //! (lease fence, processed event, idempotency record, item spend, guarded
@@ -28,14 +30,16 @@
 //! or earlier in this one) is not tried; the group's failed batches break
 //! their chains once its results stand (`chain.rs`).
 //! Then the key-value writes of all admitted batches (folded per key, the
-//! later batch winning), their events, log entries and leaderboard rows, a
+//! later batch winning), their events (into the outbox; with a log
+//! registered, also appended to it, their rows written sent), log entries
+//! and leaderboard rows, a
 //! few multi-row statements for the whole group; then one commit. If a
 //! statement fails outright (data a database refuses), the transaction is
 //! rolled back and each batch is committed alone, so the bad one fails
 //! alone.
 
 /// Rows per multi-row statement: under SQLite's 32766 and PostgreSQL's
-/// 65535 bind parameters for the widest row (10 columns).
+/// 65535 bind parameters for the widest row (13 columns, the event log's).
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
 /// The smallest string greater than every string that starts with
