@@ -120,8 +120,8 @@ impl Host {
                 Ok(r) => {
                     let status = r.status();
                     let body = r.json().await.unwrap_or(Value::Null);
-                    // The key's first attempt died with the host: its
-                    // reservation lapses after `in_flight_ttl_ms`.
+                    // The key's first request still runs (its host
+                    // answers 409 meanwhile).
                     let in_flight = body["type"]
                         .as_str()
                         .is_some_and(|t| t.ends_with("/idempotency-key-in-flight"));
@@ -166,9 +166,6 @@ operator_token = "{OPERATOR}"
 [gateway]
 rate_limit_per_second = 100000.0
 rate_limit_burst = 100000
-
-[market]
-in_flight_ttl_ms = 2000
 
 [saga]
 lease_ms = 1000

@@ -10,14 +10,12 @@
 #[macro_use]
 mod common;
 
-use std::sync::Arc;
-
 use common::db::{postgres, sqlite};
+use common::pipeline::Pipeline;
 use idempo_host::arena::db::{insert_match, mark_finished};
 use idempo_host::arena::history::{HistoryCursor, MAX_HISTORY_PAGE, history};
 use idempo_host::arena::{ArenaError, MATCH_EVENTS, MatchRecord, MatchStatus};
-use idempo_host::bus::{Bus, Consumer, EmbeddedBus, Envelope, Progress, Relay};
-use idempo_host::config::BusConfig;
+use idempo_host::bus::{Envelope, Progress};
 use idempo_host::leaderboard::{
     self, GROUP, LEADERBOARD_EVENTS, LeaderboardError, MAX_TOP, Rebuilt, Standing,
 };
@@ -38,15 +36,6 @@ conformance!(
 );
 
 // ----------------------------------------------------------------- helpers
-
-fn bus_config() -> BusConfig {
-    BusConfig {
-        partitions_per_topic: 4,
-        backoff_base_ms: 1,
-        backoff_max_ms: 10,
-        ..BusConfig::default()
-    }
-}
 
 /// One placing: (player, place, score, kills).
 type Place<'a> = (&'a str, u32, i32, u32);
@@ -106,67 +95,10 @@ fn started(match_id: &str, players: &[&str], at_ms: i64) -> OutboxEvent {
 }
 
 /// The outbox, the embedded bus and the `leaderboard` group's runner.
-struct Pipeline {
-    store: Store,
-    bus: Arc<dyn Bus>,
-    consumer: Consumer,
-}
-
-impl Pipeline {
-    fn new(store: &Store) -> Self {
-        let bus = EmbeddedBus::new(store.clone(), &bus_config());
-        let consumer = leaderboard::consumer(bus.clone(), store.clone(), GAME, &bus_config())
-            .with_sleeper(Arc::new(|_| Box::pin(async {})));
-        Self {
-            store: store.clone(),
-            bus,
-            consumer,
-        }
-    }
-
-    /// Commits `events` as a service does, and relays the whole outbox.
-    async fn commit(&self, events: Vec<OutboxEvent>) {
-        self.store
-            .commit(CommitBatch {
-                events,
-                ..CommitBatch::default()
-            })
-            .await
-            .expect("the match's events commit");
-        self.relay().await;
-    }
-
-    async fn relay(&self) {
-        let relay = Relay::new(self.store.clone(), self.bus.clone(), &bus_config());
-        while relay.relay_once(1_000).await.expect("a relay round") > 0 {}
-    }
-
-    /// Runs the group's rounds until a round reads nothing; what they did.
-    async fn drain(&mut self) -> Progress {
-        let mut total = Progress::default();
-        for _ in 0..100 {
-            let p = self.consumer.run_once().await.expect("a consumer round");
-            total += p;
-            if p.read == 0 {
-                return total;
-            }
-        }
-        panic!("the leaderboard group never caught up");
-    }
-
-    /// Every record of `topic` on the bus, read by a probe group.
-    async fn on_topic(&self, topic: &str) -> Vec<Envelope> {
-        let mut all = Vec::new();
-        for partition in 0..4 {
-            let records = self
-                .bus
-                .fetch(GAME, "probe", topic, partition, 1_000)
-                .await
-                .expect("the log reads");
-            all.extend(records.into_iter().map(|r| r.envelope));
-        }
-        all
-    }
+fn leaderboard_pipeline(store: &Store) -> Pipeline {
+    Pipeline::new(store, |bus, config| {
+        leaderboard::consumer(bus, store.clone(), GAME, config)
+    })
 }
 
 async fn board(store: &Store) -> Vec<Standing> {
@@ -197,7 +129,7 @@ fn row(
 /// A board with ties: three players on 40, upper case before lower case
 /// (player ids compare as bytes on both databases).
 async fn tied_board(store: &Store) -> Pipeline {
-    let mut pipeline = Pipeline::new(store);
+    let mut pipeline = leaderboard_pipeline(store);
     let places: &[Place] = &[
         ("dee", 1, 50, 4),
         ("bob", 2, 40, 1),
@@ -214,7 +146,7 @@ async fn tied_board(store: &Store) -> Pipeline {
 // ----------------------------------------------------------------- stories
 
 async fn scores_add_up_over_finished_matches_through_the_consumer(store: &Store) {
-    let mut pipeline = Pipeline::new(store);
+    let mut pipeline = leaderboard_pipeline(store);
     let m1 = finished(
         "m1",
         &[("ann", 1, 30, 3), ("bob", 2, 10, 1), ("cy", 3, -5, 0)],
@@ -268,7 +200,7 @@ async fn scores_add_up_over_finished_matches_through_the_consumer(store: &Store)
 }
 
 async fn a_redelivered_match_finished_changes_nothing(store: &Store) {
-    let mut pipeline = Pipeline::new(store);
+    let mut pipeline = leaderboard_pipeline(store);
     let m1 = finished("m1", &[("ann", 1, 30, 3), ("bob", 2, 10, 1)], 10_000);
     pipeline.commit(vec![m1.clone()]).await;
     // The relay crashed after publishing, before marking the row sent: the
@@ -380,7 +312,7 @@ async fn a_players_rank_counts_everyone_ahead_of_them(store: &Store) {
 }
 
 async fn a_rebuild_after_a_wipe_gives_the_same_board(store: &Store) {
-    let mut pipeline = Pipeline::new(store);
+    let mut pipeline = leaderboard_pipeline(store);
     let players = ["ann", "bob", "cy", "dee"];
     for i in 0..8u32 {
         let match_id = format!("m{i}");
@@ -459,7 +391,7 @@ async fn two_additions_to_one_player_in_one_commit_add_up(store: &Store) {
 }
 
 async fn a_match_started_is_skipped_not_dead_lettered(store: &Store) {
-    let mut pipeline = Pipeline::new(store);
+    let mut pipeline = leaderboard_pipeline(store);
     let start = started("m1", &["ann", "bob"], 9_000);
     pipeline.commit(vec![start.clone()]).await;
     let p = pipeline.drain().await;

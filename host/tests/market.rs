@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 
 conformance!(
     a_bought_listing_completes_step_by_step,
+    a_purchase_sent_at_once_to_two_hosts_trades_once,
     a_trade_whose_item_is_gone_compensates_in_reverse,
     a_high_value_trade_runs_the_audit_step_the_market_adds,
     a_trade_without_the_funds_fails_before_it_holds_anything,
@@ -180,6 +181,62 @@ fn step(name: &str, phase: &str, status: &str) -> (String, String, String) {
 }
 
 // ----------------------------------------------------------------- stories
+
+/// One purchase sent three times at once with one key, twice to one host
+/// and once to another on the same database: one trade, paid once; each
+/// other answer is 409 in flight or the trade's replay.
+async fn a_purchase_sent_at_once_to_two_hosts_trades_once(store: &Store) {
+    let a = market(store, 100).await;
+    let b = market(store, 100).await;
+    let seller = a.trader("sella", 0, &[("sword-1", "iron-sword")]).await;
+    let buyer = a.trader("bruno", 100, &[]).await;
+    let listing = a.list(&seller, "sword-1", 40).await;
+    async fn buy(m: &Market, buyer: &Trader, listing: &str) -> (StatusCode, Value, bool) {
+        let body = json!({ "listing_id": listing });
+        m.send(
+            buyer,
+            reqwest::Method::POST,
+            "/trades",
+            Some("buy-1"),
+            Some(body),
+        )
+        .await
+    }
+    let (one, two, three) = tokio::join!(
+        buy(&a, &buyer, &listing),
+        buy(&a, &buyer, &listing),
+        buy(&b, &buyer, &listing)
+    );
+    let answers = [one, two, three];
+    let fresh: Vec<_> = answers
+        .iter()
+        .filter(|(status, _, replayed)| status.is_success() && !replayed)
+        .collect();
+    assert_eq!(fresh.len(), 1, "one purchase ran: {answers:?}");
+    let trade = &fresh[0].1;
+    assert_eq!(trade["state"], "COMPLETED", "{trade}");
+    for (status, body, replayed) in &answers {
+        let in_flight = *status == StatusCode::CONFLICT
+            && body["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("/idempotency-key-in-flight"));
+        let same = status.is_success() && body["id"] == trade["id"];
+        assert!(in_flight || same, "{status} {body} (replayed: {replayed})");
+    }
+    assert_eq!(a.gold(&buyer.id).await, (60, 0), "paid once");
+    assert_eq!(a.gold(&seller.id).await, (38, 0));
+    assert_eq!(
+        a.owner("sword-1").await,
+        (buyer.id.clone(), ItemState::Owned)
+    );
+    // Either host replays it now.
+    for m in [&a, &b] {
+        let (status, again, replayed) = buy(m, &buyer, &listing).await;
+        assert_eq!((status, replayed), (StatusCode::OK, true), "{again}");
+        assert_eq!(again["id"], trade["id"]);
+    }
+    assert_sound(store, true).await;
+}
 
 async fn a_bought_listing_completes_step_by_step(store: &Store) {
     let m = market(store, 0).await;

@@ -19,10 +19,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::db::{postgres, sqlite};
+use common::pipeline::Pipeline;
 use common::{GAME, load, runtime};
 use idempo_host::arena::{Clock, MATCH_EVENTS, ManualClock};
-use idempo_host::bus::{Bus, Consumer, EmbeddedBus, Envelope, Progress, Relay};
-use idempo_host::config::BusConfig;
+use idempo_host::bus::Envelope;
 use idempo_host::economy::wallet;
 use idempo_host::gateway::Player;
 use idempo_host::progression::{self, Curve, PLAYER_EVENTS, USER_LEVELED_UP};
@@ -60,15 +60,6 @@ fn at(hh: i64, mm: i64) -> i64 {
 /// The xp of level 9 and of level 10 on the standard curve.
 const LEVEL_9_XP: i64 = 1_800;
 const LEVEL_10_XP: i64 = 2_250;
-
-fn bus_config() -> BusConfig {
-    BusConfig {
-        partitions_per_topic: 4,
-        backoff_base_ms: 1,
-        backoff_max_ms: 10,
-        ..BusConfig::default()
-    }
-}
 
 fn tournament_runtime() -> Arc<Runtime> {
     let rt = runtime();
@@ -268,59 +259,16 @@ where
 }
 
 /// The outbox, the embedded bus and the `tournament` group's runner.
-struct Pipeline {
-    store: Store,
-    bus: Arc<dyn Bus>,
-    consumer: Consumer,
-}
-
-impl Pipeline {
-    fn new(host: &Host) -> Self {
-        let bus = EmbeddedBus::new(host.store.clone(), &bus_config());
-        let consumer = scores::consumer(
+fn scores_pipeline(host: &Host) -> Pipeline {
+    Pipeline::new(&host.store, |bus, config| {
+        scores::consumer(
             host.tournaments.clone(),
-            bus.clone(),
+            bus,
             host.store.clone(),
             GAME,
-            &bus_config(),
+            config,
         )
-        .with_sleeper(Arc::new(|_| Box::pin(async {})));
-        Self {
-            store: host.store.clone(),
-            bus,
-            consumer,
-        }
-    }
-
-    /// Commits `events` as a service does, and relays the whole outbox.
-    async fn commit(&self, events: Vec<OutboxEvent>) {
-        self.store
-            .commit(CommitBatch {
-                events,
-                ..CommitBatch::default()
-            })
-            .await
-            .expect("the events commit");
-        self.relay().await;
-    }
-
-    async fn relay(&self) {
-        let relay = Relay::new(self.store.clone(), self.bus.clone(), &bus_config());
-        while relay.relay_once(1_000).await.expect("a relay round") > 0 {}
-    }
-
-    /// Runs the group's rounds until a round reads nothing.
-    async fn drain(&mut self) -> Progress {
-        let mut total = Progress::default();
-        for _ in 0..100 {
-            let p = self.consumer.run_once().await.expect("a consumer round");
-            total += p;
-            if p.read == 0 {
-                return total;
-            }
-        }
-        panic!("the tournament group never caught up");
-    }
+    })
 }
 
 /// `MatchFinished` of `match_id` at `at_ms`: (player, place, score).
@@ -542,7 +490,7 @@ async fn matches_and_a_level_up_score_once_however_often_their_events_come(store
     seed(store, &["cid".into()], 1_000, LEVEL_10_XP).await;
     h.enter("ann", "ann-1").await.ok(201);
     h.enter("bob", "bob-1").await.ok(201);
-    let mut pipeline = Pipeline::new(&h);
+    let mut pipeline = scores_pipeline(&h);
 
     // A match before the tournament (yesterday) and one during it.
     let yesterday = at(0, 0) - 60_000;
@@ -595,15 +543,8 @@ async fn matches_and_a_level_up_score_once_however_often_their_events_come(store
     // The same level-up delivered again (a redelivery, a replay) and the
     // same match again: nothing more.
     let mut again = Vec::new();
-    for partition in 0..4 {
-        for topic in [PLAYER_EVENTS, MATCH_EVENTS] {
-            let records = pipeline
-                .bus
-                .fetch(GAME, "probe", topic, partition, 1_000)
-                .await
-                .expect("the log reads");
-            again.extend(records.into_iter().map(|r| r.envelope));
-        }
+    for topic in [PLAYER_EVENTS, MATCH_EVENTS] {
+        again.extend(pipeline.on_topic(topic).await);
     }
     let level_ups = again
         .iter()
@@ -637,7 +578,7 @@ async fn the_day_ends_with_final_ranks_and_each_reward_is_claimed_once(store: &S
         .enumerate()
         .map(|(i, p)| (p.as_str(), i as u32 + 1, 120 - 5 * i as i32))
         .collect();
-    let mut pipeline = Pipeline::new(&h);
+    let mut pipeline = scores_pipeline(&h);
     pipeline
         .commit(vec![finished("m1", &places, at(15, 0))])
         .await;

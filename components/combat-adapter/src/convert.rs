@@ -32,188 +32,87 @@ impl<T: ToWit> ToWit for Vec<T> {
     }
 }
 
-impl ToArena for wit::Pos {
-    type Arena = arena::Pos;
-    fn to_arena(self) -> arena::Pos {
-        arena::Pos {
-            x: self.x,
-            y: self.y,
-        }
-    }
+/// Both directions for a struct whose twins share their field names:
+/// `plain` fields move as they are, `nested` ones convert.
+macro_rules! twins {
+    ($name:ident { $($plain:ident),* $(; $($nested:ident),*)? }) => {
+        to_arena!($name { $($plain),* $(; $($nested),*)? });
+        to_wit!($name { $($plain),* $(; $($nested),*)? });
+    };
 }
 
-impl ToWit for arena::Pos {
-    type Wit = wit::Pos;
-    fn to_wit(self) -> wit::Pos {
-        wit::Pos {
-            x: self.x,
-            y: self.y,
+/// One direction's impl for a struct, as [`twins`] reads it: `$method` of
+/// `$Trait` (whose output type is `$Out`) from `$from::$name` to `$to::$name`.
+macro_rules! convert {
+    ($Trait:ident, $Out:ident, $method:ident: $from:ident -> $to:ident,
+     $name:ident { $($plain:ident),* $(; $($nested:ident),*)? }) => {
+        impl $Trait for $from::$name {
+            type $Out = $to::$name;
+            fn $method(self) -> $to::$name {
+                $to::$name {
+                    $($plain: self.$plain,)*
+                    $($($nested: self.$nested.$method(),)*)?
+                }
+            }
         }
-    }
+    };
 }
 
-impl ToArena for wit::Direction {
-    type Arena = arena::Direction;
-    fn to_arena(self) -> arena::Direction {
-        match self {
-            wit::Direction::North => arena::Direction::North,
-            wit::Direction::South => arena::Direction::South,
-            wit::Direction::East => arena::Direction::East,
-            wit::Direction::West => arena::Direction::West,
-        }
-    }
+/// [`ToArena`] for a struct, as [`twins`] reads it.
+macro_rules! to_arena {
+    ($($struct:tt)*) => {
+        convert!(ToArena, Arena, to_arena: wit -> arena, $($struct)*);
+    };
 }
 
-impl ToArena for wit::Ability {
-    type Arena = arena::Ability;
-    fn to_arena(self) -> arena::Ability {
-        match self {
-            wit::Ability::Whirlwind => arena::Ability::Whirlwind,
-            wit::Ability::Dash => arena::Ability::Dash,
-            wit::Ability::Heal => arena::Ability::Heal,
-        }
-    }
+/// [`ToWit`] for a struct, as [`twins`] reads it.
+macro_rules! to_wit {
+    ($($struct:tt)*) => {
+        convert!(ToWit, Wit, to_wit: arena -> wit, $($struct)*);
+    };
 }
 
-impl ToArena for wit::Fighter {
-    type Arena = arena::Fighter;
-    fn to_arena(self) -> arena::Fighter {
-        arena::Fighter {
-            id: self.id,
-            pos: self.pos.to_arena(),
-            hp: self.hp,
-            max_hp: self.max_hp,
-            shield: self.shield,
-            attack: self.attack,
-            defence: self.defence,
-            energy: self.energy,
-            score: self.score,
-            kills: self.kills,
-            alive: self.alive,
-            died_at_ms: self.died_at_ms,
+/// [`ToArena`] for an enum of unit variants of the same names.
+macro_rules! unit_to_arena {
+    ($name:ident { $($variant:ident),* }) => {
+        impl ToArena for wit::$name {
+            type Arena = arena::$name;
+            fn to_arena(self) -> arena::$name {
+                match self {
+                    $(wit::$name::$variant => arena::$name::$variant,)*
+                }
+            }
         }
-    }
+    };
 }
 
-impl ToWit for arena::Fighter {
-    type Wit = wit::Fighter;
-    fn to_wit(self) -> wit::Fighter {
-        wit::Fighter {
-            id: self.id,
-            pos: self.pos.to_wit(),
-            hp: self.hp,
-            max_hp: self.max_hp,
-            shield: self.shield,
-            attack: self.attack,
-            defence: self.defence,
-            energy: self.energy,
-            score: self.score,
-            kills: self.kills,
-            alive: self.alive,
-            died_at_ms: self.died_at_ms,
-        }
-    }
-}
-
-impl ToArena for wit::Resource {
-    type Arena = arena::Resource;
-    fn to_arena(self) -> arena::Resource {
-        arena::Resource {
-            id: self.id,
-            pos: self.pos.to_arena(),
-            value: self.value,
-        }
-    }
-}
-
-impl ToWit for arena::Resource {
-    type Wit = wit::Resource;
-    fn to_wit(self) -> wit::Resource {
-        wit::Resource {
-            id: self.id,
-            pos: self.pos.to_wit(),
-            value: self.value,
-        }
-    }
-}
-
-impl ToArena for wit::Zone {
-    type Arena = arena::Zone;
-    fn to_arena(self) -> arena::Zone {
-        arena::Zone {
-            center: self.center.to_arena(),
-            radius: self.radius,
-        }
-    }
-}
-
-impl ToWit for arena::Zone {
-    type Wit = wit::Zone;
-    fn to_wit(self) -> wit::Zone {
-        wit::Zone {
-            center: self.center.to_wit(),
-            radius: self.radius,
-        }
-    }
-}
-
-impl ToArena for wit::MatchConfig {
-    type Arena = arena::MatchConfig;
-    fn to_arena(self) -> arena::MatchConfig {
-        arena::MatchConfig {
-            width: self.width,
-            height: self.height,
-            duration_ms: self.duration_ms,
-            tick_ms: self.tick_ms,
-            initial_resources: self.initial_resources,
-        }
-    }
-}
-
-impl ToWit for arena::MatchConfig {
-    type Wit = wit::MatchConfig;
-    fn to_wit(self) -> wit::MatchConfig {
-        wit::MatchConfig {
-            width: self.width,
-            height: self.height,
-            duration_ms: self.duration_ms,
-            tick_ms: self.tick_ms,
-            initial_resources: self.initial_resources,
-        }
-    }
-}
-
-impl ToArena for wit::MatchState {
-    type Arena = arena::MatchState;
-    fn to_arena(self) -> arena::MatchState {
-        arena::MatchState {
-            config: self.config.to_arena(),
-            now_ms: self.now_ms,
-            ticks: self.ticks,
-            fighters: self.fighters.to_arena(),
-            resources: self.resources.to_arena(),
-            zone: self.zone.to_arena(),
-            next_resource_id: self.next_resource_id,
-            rules_data: self.rules_data,
-        }
-    }
-}
-
-impl ToWit for arena::MatchState {
-    type Wit = wit::MatchState;
-    fn to_wit(self) -> wit::MatchState {
-        wit::MatchState {
-            config: self.config.to_wit(),
-            now_ms: self.now_ms,
-            ticks: self.ticks,
-            fighters: self.fighters.to_wit(),
-            resources: self.resources.to_wit(),
-            zone: self.zone.to_wit(),
-            next_resource_id: self.next_resource_id,
-            rules_data: self.rules_data,
-        }
-    }
-}
+twins!(Pos { x, y });
+unit_to_arena!(Direction {
+    North,
+    South,
+    East,
+    West
+});
+unit_to_arena!(Ability {
+    Whirlwind,
+    Dash,
+    Heal
+});
+twins!(Fighter {
+    id, hp, max_hp, shield, attack, defence, energy, score, kills, alive, died_at_ms;
+    pos
+});
+twins!(Resource { id, value; pos });
+twins!(Zone { radius; center });
+twins!(MatchConfig {
+    width,
+    height,
+    duration_ms,
+    tick_ms,
+    initial_resources
+});
+twins!(MatchState { now_ms, ticks, next_resource_id, rules_data; config, fighters, resources, zone });
+to_arena!(Action { id, actor, stamped, at_ms; kind });
 
 impl ToArena for wit::ActionKind {
     type Arena = arena::ActionKind;
@@ -224,19 +123,6 @@ impl ToArena for wit::ActionKind {
             wit::ActionKind::Defend => arena::ActionKind::Defend,
             wit::ActionKind::Collect => arena::ActionKind::Collect,
             wit::ActionKind::Special(a) => arena::ActionKind::Special(a.to_arena()),
-        }
-    }
-}
-
-impl ToArena for wit::Action {
-    type Arena = arena::Action;
-    fn to_arena(self) -> arena::Action {
-        arena::Action {
-            id: self.id,
-            actor: self.actor,
-            kind: self.kind.to_arena(),
-            stamped: self.stamped,
-            at_ms: self.at_ms,
         }
     }
 }
@@ -295,46 +181,12 @@ impl ToWit for arena::Verdict {
     }
 }
 
-impl ToWit for arena::Resolution {
-    type Wit = wit::Resolution;
-    fn to_wit(self) -> wit::Resolution {
-        wit::Resolution {
-            verdict: self.verdict.to_wit(),
-            effects: self.effects.to_wit(),
-            state: self.state.to_wit(),
-        }
-    }
-}
-
-impl ToWit for arena::TickOutcome {
-    type Wit = wit::TickOutcome;
-    fn to_wit(self) -> wit::TickOutcome {
-        wit::TickOutcome {
-            effects: self.effects.to_wit(),
-            state: self.state.to_wit(),
-        }
-    }
-}
-
-impl ToWit for arena::Placing {
-    type Wit = wit::Placing;
-    fn to_wit(self) -> wit::Placing {
-        wit::Placing {
-            player: self.player,
-            place: self.place,
-            score: self.score,
-            kills: self.kills,
-        }
-    }
-}
-
-impl ToWit for arena::MatchResult {
-    type Wit = wit::MatchResult;
-    fn to_wit(self) -> wit::MatchResult {
-        wit::MatchResult {
-            match_id: self.match_id,
-            placings: self.placings.to_wit(),
-            duration_ms: self.duration_ms,
-        }
-    }
-}
+to_wit!(Resolution { ; verdict, effects, state });
+to_wit!(TickOutcome { ; effects, state });
+to_wit!(Placing {
+    player,
+    place,
+    score,
+    kills
+});
+to_wit!(MatchResult { match_id, duration_ms; placings });

@@ -34,10 +34,10 @@ use super::lobby::{Lobby, QueueView};
 use super::record::{MatchRecord, MatchStatus, lease_name};
 use super::replay;
 use crate::bus::ownership::SoleLease;
+use crate::gateway::inflight::InFlightKeys;
 use crate::runtime::bindings::types::MatchConfig;
 use crate::runtime::{Runtime, World};
 use crate::store::Store;
-use submit::Inflight;
 pub use submit::request_hash;
 
 /// Longest idempotency key accepted, in bytes.
@@ -100,7 +100,7 @@ pub struct Arena {
     lobby_wake: Arc<tokio::sync::Notify>,
     matches: Matches,
     /// Idempotency keys whose action runs on this host now.
-    inflight: Inflight,
+    inflight: InFlightKeys,
     /// Players the lobby took for a match that is starting.
     seating: Seating,
     /// Every match this host starts, as it starts.
@@ -143,7 +143,7 @@ impl Arena {
             lobby: Mutex::new(lobby),
             lobby_wake: Arc::default(),
             matches: Arc::default(),
-            inflight: Arc::default(),
+            inflight: InFlightKeys::default(),
             seating: Arc::default(),
             started: tokio::sync::broadcast::channel(feed::FEED_CAPACITY).0,
         })

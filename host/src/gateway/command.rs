@@ -1,10 +1,11 @@
 //! An idempotent player command (the market's, the tournament's): the
-//! `Idempotency-Key` record reserved before the work (in a group commit, so
-//! reservations share their fsync with other writes), committed as done in
-//! the work's own batch ([`Command::done`]), or holding the refusal
-//! ([`Command::conclude`]), or freed after a failure that changed nothing.
-//! Each service brings its error type ([`CommandError`]) and its key
-//! windows ([`KeyWindows`]).
+//! `Idempotency-Key` reserved on this host while the command runs (in
+//! memory, [`InFlightKeys`]: no write on the way in), looked up, then
+//! committed as done in the work's own batch ([`Command::done`]), which
+//! commits only if no live record holds the key, on any host; or holding
+//! the refusal ([`Command::conclude`]); after a failure that changed
+//! nothing the key is simply free again. Each service brings its error
+//! type ([`CommandError`]) and its key windows ([`KeyWindows`]).
 //!
 //! | the request | the answer |
 //! |---|---|
@@ -12,6 +13,9 @@
 //! | a retry of a completed one | the stored answer, `Idempotency-Replayed: true` |
 //! | a retry while the first runs | 409 `idempotency-key-in-flight` |
 //! | the same key, another request | 422 `idempotency-key-reused` |
+//!
+//! A duplicate running on another host at the same time fails its commit
+//! (409 in flight) and changes nothing; its retry replays the answer.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,10 +25,9 @@ use sha2::{Digest, Sha256};
 
 use crate::gateway::Player;
 use crate::gateway::idempotency_key::IDEMPOTENCY_REPLAYED;
+use crate::gateway::inflight::{Clash, InFlightKeys, Reserved};
 use crate::problem::Problem;
-use crate::store::{
-    Begun, CommitBatch, IdempotencyBegin, IdempotencyDone, IdempotencyReserve, Store, StoreError,
-};
+use crate::store::{Begun, CommitBatch, IdempotencyDone, Store, StoreError};
 
 /// The errors of a service's commands.
 pub trait CommandError: From<StoreError> + Into<Problem> {
@@ -43,9 +46,6 @@ pub trait CommandError: From<StoreError> + Into<Problem> {
 pub struct KeyWindows {
     /// How long a completed request's answer is replayed, in milliseconds.
     pub replay_ttl_ms: u64,
-    /// How long a key stays reserved by a request that never completes (a
-    /// host that died mid-request), in milliseconds.
-    pub in_flight_ttl_ms: u64,
 }
 
 /// An answer as stored under a key.
@@ -92,15 +92,15 @@ impl Stored {
     }
 }
 
-/// A command whose key is reserved for this attempt.
+/// A command whose key is reserved on this host while it runs.
 pub struct Command {
     store: Store,
     game: String,
     player: String,
     key: String,
     request_hash: String,
-    attempt: String,
     replay_ttl_ms: u64,
+    _reserved: Reserved,
 }
 
 /// What [`begin`] found.
@@ -109,10 +109,11 @@ pub enum Started {
     Replay(Stored),
 }
 
-/// Reserves `key` of `player` for the request `what` (method and path)
-/// with `body`.
+/// Reserves `key` of `player` on this host for the request `what` (method
+/// and path) with `body`, and looks its record up.
 pub async fn begin<E: CommandError>(
     store: &Store,
+    running: &InFlightKeys,
     windows: KeyWindows,
     player: &Player,
     key: &str,
@@ -121,56 +122,45 @@ pub async fn begin<E: CommandError>(
 ) -> Result<Started, E> {
     let request = serde_json::json!({ "request": what, "body": body });
     let request_hash = hex::encode(Sha256::digest(request.to_string().as_bytes()));
-    let begin = IdempotencyBegin {
+    let reserved = running
+        .reserve(&player.game, &player.id, key, &request_hash)
+        .map_err(|clash| match clash {
+            Clash::InFlight => E::in_flight(),
+            Clash::Reused => E::key_reused(),
+        })?;
+    let now_ms = crate::store::now_ms();
+    if let Some(record) = store
+        .idempotency_get(&player.game, &player.id, key, now_ms)
+        .await?
+    {
+        return answer_of(record.answer(&request_hash)).map(Started::Replay);
+    }
+    Ok(Started::New(Command {
+        store: store.clone(),
         game: player.game.clone(),
-        scope: player.id.clone(),
+        player: player.id.clone(),
         key: key.to_owned(),
-        request_hash: request_hash.clone(),
-        now_ms: crate::store::now_ms(),
-        in_flight_ttl_ms: windows.in_flight_ttl_ms as i64,
-    };
-    // Reserved in a group commit (one fsync for many), not alone.
-    let attempt = crate::store::new_event_id();
-    let batch = CommitBatch {
-        reserve: Some(IdempotencyReserve {
-            begin: begin.clone(),
-            attempt: attempt.clone(),
-        }),
-        ..CommitBatch::default()
-    };
-    let found = match store.commit(batch).await {
-        Ok(_) => Begun::New { attempt },
-        Err(StoreError::IdempotencyConflict { .. }) => {
-            let record = store
-                .idempotency_get(&begin.game, &begin.scope, &begin.key, begin.now_ms)
-                .await?;
-            // A record that lapsed since the conflict: its request is gone,
-            // a retry will reserve the key.
-            record.map_or(Begun::InFlight, |r| r.answer(&request_hash))
-        }
-        Err(e) => return Err(e.into()),
-    };
+        request_hash,
+        replay_ttl_ms: windows.replay_ttl_ms,
+        _reserved: reserved,
+    }))
+}
+
+/// The answer a key's live record gives: its stored answer to replay, or
+/// why there is none yet.
+fn answer_of<E: CommandError>(found: Begun) -> Result<Stored, E> {
     match found {
-        Begun::New { attempt } => Ok(Started::New(Command {
-            store: store.clone(),
-            game: player.game.clone(),
-            player: player.id.clone(),
-            key: key.to_owned(),
-            request_hash,
-            attempt,
-            replay_ttl_ms: windows.replay_ttl_ms,
-        })),
         Begun::Replay { response } => serde_json::from_str(&response)
-            .map(Started::Replay)
             .map_err(|e| E::from(StoreError::invalid("stored answer", e.to_string()))),
-        Begun::InFlight => Err(E::in_flight()),
+        // A record in flight (another host's reservation) holds the key too.
+        Begun::InFlight | Begun::New { .. } => Err(E::in_flight()),
         Begun::Mismatch => Err(E::key_reused()),
     }
 }
 
 impl Command {
     /// The record that marks the command done with `answer`: commit it in
-    /// the command's batch.
+    /// the command's batch (it commits only if no live record holds the key).
     pub fn done(&self, answer: &Stored) -> IdempotencyDone {
         let now_ms = crate::store::now_ms();
         IdempotencyDone {
@@ -179,15 +169,16 @@ impl Command {
             key: self.key.clone(),
             request_hash: self.request_hash.clone(),
             response: serde_json::to_string(answer).unwrap_or_default(),
-            attempt: Some(self.attempt.clone()),
+            attempt: None,
             now_ms,
             expires_at_ms: now_ms.saturating_add(self.replay_ttl_ms as i64),
         }
     }
 
     /// The answer to send: the command's own (already stored by its batch),
-    /// or its refusal, stored now so a retry gets it again, or its failure,
-    /// after which the key is freed.
+    /// or its refusal, stored now so a retry gets it again (unless another
+    /// host's request recorded the key meanwhile: then that one's answer),
+    /// or its failure, after which the key is free.
     pub async fn conclude<E: CommandError>(self, outcome: Result<Stored, E>) -> Response {
         match outcome {
             Ok(answer) => answer.response(false),
@@ -197,28 +188,40 @@ impl Command {
                     idempotency: Some(self.done(&answer)),
                     ..Default::default()
                 };
-                if let Err(cause) = self.store.commit(batch).await {
-                    tracing::warn!(error = %cause, "storing a refusal failed; freeing its key");
-                    self.abandon().await;
+                match self.store.commit(batch).await {
+                    Ok(_) => answer.response(false),
+                    Err(StoreError::IdempotencyConflict { .. }) => self.recorded::<E>().await,
+                    Err(cause) => {
+                        tracing::warn!(error = %cause, "storing a refusal failed; its key stays free");
+                        answer.response(false)
+                    }
                 }
-                answer.response(false)
             }
             Err(e) => {
-                self.abandon().await;
                 let problem: Problem = e.into();
                 problem.into_response()
             }
         }
     }
 
-    /// Frees the key: nothing of the command was committed.
-    async fn abandon(self) {
-        let freed = self
+    /// The answer of the record another request committed under the key.
+    async fn recorded<E: CommandError>(&self) -> Response {
+        let now_ms = crate::store::now_ms();
+        let found = self
             .store
-            .idempotency_release(&self.game, &self.player, &self.key, &self.attempt)
-            .await;
-        if let Err(e) = freed {
-            tracing::warn!(error = %e, "freeing an idempotency key failed; it expires");
+            .idempotency_get(&self.game, &self.player, &self.key, now_ms)
+            .await
+            .map_err(E::from)
+            .and_then(|record| match record {
+                Some(record) => answer_of::<E>(record.answer(&self.request_hash)),
+                None => Err(E::in_flight()),
+            });
+        match found {
+            Ok(stored) => stored.response(true),
+            Err(e) => {
+                let problem: Problem = e.into();
+                problem.into_response()
+            }
         }
     }
 }

@@ -15,8 +15,9 @@
 //!   refusals are problem+json ([`ApiJson`]);
 //! - [`idempotency_key`]: the `Idempotency-Key` header of mutating calls;
 //! - [`names`]: player names beside the ids in answers ([`names::Named`]);
-//!   [`command`]: the key's record around a service's command (reserved,
-//!   done with the answer, replayed);
+//!   [`command`]: the key's record around a service's command (looked up,
+//!   done with the answer, replayed); [`inflight`]: the keys of the requests
+//!   running on this host;
 //! - [`config`]: the `[gateway]` knobs.
 //!
 //! A request to `/v1`: [`correlation::correlate`] -> [`rate_limit::limit`]
@@ -31,6 +32,7 @@ pub mod command;
 pub mod config;
 pub mod correlation;
 pub mod idempotency_key;
+pub mod inflight;
 pub mod json;
 pub mod names;
 pub mod passwords;

@@ -34,6 +34,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::economy::rewards::ECONOMY_EVENTS;
+use crate::gateway::inflight::InFlightKeys;
 use crate::runtime::{EmittedEvent, Runtime};
 use crate::saga::Sagas;
 use crate::store::{EventMeta, OutboxEvent, Store, StoreError};
@@ -49,9 +50,6 @@ pub struct MarketConfig {
     /// How long a completed request's answer is replayed for its
     /// `Idempotency-Key`, in milliseconds (24 h by default).
     pub replay_ttl_ms: u64,
-    /// How long a key stays reserved by a request that never completes
-    /// (a host that died mid-request), in milliseconds.
-    pub in_flight_ttl_ms: u64,
     /// Most items plus currency lines on one side of an offer.
     pub max_offer_lines: usize,
 }
@@ -61,7 +59,6 @@ impl MarketConfig {
     pub fn windows(&self) -> command::KeyWindows {
         command::KeyWindows {
             replay_ttl_ms: self.replay_ttl_ms,
-            in_flight_ttl_ms: self.in_flight_ttl_ms,
         }
     }
 }
@@ -71,7 +68,6 @@ impl Default for MarketConfig {
         Self {
             component: "standard".into(),
             replay_ttl_ms: 86_400_000,
-            in_flight_ttl_ms: 30_000,
             max_offer_lines: 16,
         }
     }
@@ -83,6 +79,8 @@ pub struct Market {
     rules: rules::Rules,
     sagas: Sagas,
     config: MarketConfig,
+    /// The keys of the commands running on this host.
+    running: InFlightKeys,
 }
 
 /// Who calls, and the request's correlation id.
@@ -100,11 +98,16 @@ impl Market {
             store,
             sagas,
             config,
+            running: InFlightKeys::default(),
         }
     }
 
     pub fn config(&self) -> &MarketConfig {
         &self.config
+    }
+
+    pub fn running(&self) -> &InFlightKeys {
+        &self.running
     }
 
     pub fn sagas(&self) -> &Sagas {

@@ -80,7 +80,17 @@ enum Begun {
 /// key's refusal (in flight, reused, the store failing).
 async fn started(state: &AppState, player: &Player, key: &str, what: &str, body: &Value) -> Begun {
     let windows = state.market.config().windows();
-    match command::begin(&state.store, windows, player, key, what, body).await {
+    match command::begin(
+        &state.store,
+        state.market.running(),
+        windows,
+        player,
+        key,
+        what,
+        body,
+    )
+    .await
+    {
         Ok(Started::New(cmd)) => Begun::Run(cmd),
         Ok(Started::Replay(stored)) => Begun::Replay(stored),
         Err(e) => Begun::Refused(e),

@@ -45,6 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arena::Clock;
 use crate::arena::clock::Sleep;
+use crate::gateway::inflight::InFlightKeys;
 use crate::saga::Sagas;
 use crate::store::Store;
 
@@ -83,9 +84,6 @@ pub struct TournamentConfig {
     /// How long an entry's or claim's answer is replayed for its
     /// `Idempotency-Key`, in milliseconds (24 h).
     pub replay_ttl_ms: u64,
-    /// How long a key stays reserved by a request that never completes, in
-    /// milliseconds.
-    pub in_flight_ttl_ms: u64,
 }
 
 impl Default for TournamentConfig {
@@ -100,7 +98,6 @@ impl Default for TournamentConfig {
             global_board_size: 1_000,
             max_cached_boards: 4_096,
             replay_ttl_ms: 86_400_000,
-            in_flight_ttl_ms: 30_000,
         }
     }
 }
@@ -135,6 +132,8 @@ pub struct Tournaments {
     clock: Arc<dyn Clock>,
     config: TournamentConfig,
     boards: boards::Boards,
+    /// The keys of the entries and claims running on this host.
+    running: InFlightKeys,
 }
 
 impl Tournaments {
@@ -158,6 +157,7 @@ impl Tournaments {
             clock,
             boards: boards::Boards::new(config.max_cached_boards),
             config,
+            running: InFlightKeys::default(),
         }
     }
 

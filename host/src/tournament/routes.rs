@@ -180,15 +180,21 @@ impl Tournaments {
         };
         let windows = command::KeyWindows {
             replay_ttl_ms: self.config.replay_ttl_ms,
-            in_flight_ttl_ms: self.config.in_flight_ttl_ms,
         };
         let what = match order {
             Order::Enter => format!("POST /tournaments/{day}/entries"),
             Order::Claim => format!("POST /tournaments/{day}/claim"),
         };
-        let begun =
-            command::begin::<TournamentError>(&self.store, windows, player, key, &what, &json!({}))
-                .await;
+        let begun = command::begin::<TournamentError>(
+            &self.store,
+            &self.running,
+            windows,
+            player,
+            key,
+            &what,
+            &json!({}),
+        )
+        .await;
         let cmd = match begun {
             Ok(Started::New(cmd)) => cmd,
             Ok(Started::Replay(stored)) => {

@@ -7,6 +7,7 @@ pub mod db;
 pub mod audit;
 pub mod hosted;
 pub mod kafka;
+pub mod pipeline;
 pub mod players;
 pub mod process;
 

@@ -1,10 +1,8 @@
 //! The action path of [`Arena`]: [`Arena::submit`] and the key's
 //! reservation on this host (see the parent module's doc for the path).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
@@ -12,24 +10,9 @@ use super::{Arena, MAX_KEY_BYTES, check_name};
 use crate::arena::actor::Command;
 use crate::arena::error::ArenaError;
 use crate::arena::record::{ActionOutcome, MatchRecord, MatchStatus, Submission};
+use crate::gateway::inflight::{Clash, Reserved};
 use crate::runtime::bindings::types::ActionKind;
 use crate::store::Begun;
-
-/// Request hashes of the actions running on this host, by (game, player,
-/// idempotency key).
-pub(super) type Inflight = Arc<Mutex<HashMap<(String, String, String), String>>>;
-
-/// A key reserved on this host; dropping it frees the key.
-struct Reserved {
-    inflight: Inflight,
-    key: (String, String, String),
-}
-
-impl Drop for Reserved {
-    fn drop(&mut self) {
-        self.inflight.lock().remove(&self.key);
-    }
-}
 
 impl Arena {
     /// Submits one action; see the module doc for the path. A retry with
@@ -127,21 +110,13 @@ impl Arena {
     /// Reserves `s`'s key on this host until the guard drops: a second
     /// request with it meanwhile is in flight (409), or another payload (422).
     fn reserve(&self, s: &Submission, request_hash: &str) -> Result<Reserved, ArenaError> {
-        let key = (s.game.clone(), s.player.clone(), s.idempotency_key.clone());
-        let mut inflight = self.inflight.lock();
-        if let Some(running) = inflight.get(&key) {
-            let key = s.idempotency_key.clone();
-            return Err(if running == request_hash {
-                ArenaError::InFlight { key }
-            } else {
-                ArenaError::KeyReused { key }
-            });
-        }
-        inflight.insert(key.clone(), request_hash.to_owned());
-        Ok(Reserved {
-            inflight: self.inflight.clone(),
-            key,
-        })
+        let key = || s.idempotency_key.clone();
+        self.inflight
+            .reserve(&s.game, &s.player, &s.idempotency_key, request_hash)
+            .map_err(|clash| match clash {
+                Clash::InFlight => ArenaError::InFlight { key: key() },
+                Clash::Reused => ArenaError::KeyReused { key: key() },
+            })
     }
 
     async fn to_actor(
