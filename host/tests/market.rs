@@ -34,6 +34,7 @@ conformance!(
     a_high_value_trade_runs_the_audit_step_the_market_adds,
     a_trade_without_the_funds_fails_before_it_holds_anything,
     a_saga_whose_host_died_is_resumed_to_its_end,
+    a_step_refused_in_a_run_ahead_keeps_the_steps_before_and_turns_back,
     an_offer_swaps_items_and_currency_both_ways,
     crafting_is_all_or_nothing,
     a_listed_item_is_kept_out_of_everything_else,
@@ -620,6 +621,96 @@ async fn a_saga_whose_host_died_is_resumed_to_its_end(store: &Store) {
     assert_eq!(m.gold(&buyer.id).await, (50, 0));
     assert_eq!(m.gold(&seller.id).await, (50, 0));
     assert_eq!(m.owner("axe-1").await, (buyer.id.clone(), ItemState::Owned));
+    assert_sound(store, true).await;
+}
+
+/// Nothing injected, so the saga's steps run ahead as one chain: the hold
+/// applies, the lock of an item its owner does not have is refused, the
+/// transfer is never tried; the saga turns back from the refused step as
+/// step by step, and the hold is released.
+async fn a_step_refused_in_a_run_ahead_keeps_the_steps_before_and_turns_back(store: &Store) {
+    let m = market(store, 0).await;
+    let seller = m.trader("sella", 0, &[("axe-1", "iron-sword")]).await;
+    let buyer = m.trader("bruno", 100, &[]).await;
+    let saga_id = "saga-refused-ahead";
+    let plan = Plan {
+        steps: vec![
+            Step::ReserveFunds {
+                player: buyer.id.clone(),
+                currency: "gold".into(),
+                amount: 50,
+            },
+            // The buyer does not own it: refused.
+            Step::LockItem {
+                item_id: "axe-1".into(),
+                owner: buyer.id.clone(),
+                listing: None,
+            },
+            Step::Settle(Settlement {
+                captures: vec![Capture {
+                    step: 0,
+                    payouts: vec![Payout {
+                        player: seller.id.clone(),
+                        amount: 50,
+                        reason: "sale".into(),
+                    }],
+                }],
+                items: vec![Handover {
+                    item_id: "axe-1".into(),
+                    from: buyer.id.clone(),
+                    to: seller.id.clone(),
+                }],
+                listing: None,
+            }),
+        ],
+        terms: json!({}),
+        correlation_id: None,
+    };
+    let sagas = Sagas::new(store.clone(), "host-a", SagaConfig::default());
+    let row = sagas
+        .row(GAME, saga_id, "market", &plan, (&buyer.id, &seller.id))
+        .expect("a valid plan");
+    let watch = sagas
+        .begin(CommitBatch {
+            ops: vec![EconomyOp::SagaStart(row)],
+            ..CommitBatch::default()
+        })
+        .await
+        .expect("the saga starts");
+    sagas.settle(watch).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let saga = loop {
+        let saga = record::get(store, GAME, saga_id)
+            .await
+            .unwrap()
+            .expect("kept");
+        if saga.is_terminal() {
+            break saga;
+        }
+        assert!(Instant::now() < deadline, "never ended: {saga:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(saga.label, "FAILED", "{saga:?}");
+    let log = record::log(store, GAME, saga_id).await.unwrap();
+    let rows: Vec<_> = log
+        .iter()
+        .map(|e| (e.step.as_str(), e.phase.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("initiate", "forward", "done"),
+            ("reserve-funds", "forward", "done"),
+            ("lock-item", "forward", "failed"),
+            ("reserve-funds", "backward", "undone"),
+        ]
+    );
+    assert_eq!(m.gold(&buyer.id).await, (100, 0), "the hold is released");
+    assert_eq!(m.gold(&seller.id).await, (0, 0), "nothing paid");
+    assert_eq!(
+        m.owner("axe-1").await,
+        (seller.id.clone(), ItemState::Owned)
+    );
     assert_sound(store, true).await;
 }
 

@@ -13,6 +13,9 @@
 //!   goes on from what the log says, never from a guess.
 //! - The host whose run ends a saga counts its duration, start to end, in
 //!   `saga_duration_seconds` ([`crate::metrics`]).
+//! - Where nothing is injected, a run first queues every remaining forward
+//!   step at once, chained ([`ahead`]): one commit to wait for, not one a
+//!   step; what did not apply then goes step by step as above.
 //! - A saga belongs to one host at a time (`owner` until `lease_until_ms`,
 //!   renewed by every step). [`Sagas::recover`] claims the running sagas
 //!   whose owner's lease ran out (a host that died), bumping their version,
@@ -35,6 +38,8 @@ use super::{COMPENSATING, FAILED, SagaConfig};
 use crate::economy::wallet;
 use crate::store::economy_ops::{EconomyConflict, EconomyOp, SagaPosition, SagaRow, SagaStep};
 use crate::store::{CommitBatch, EventMeta, Notice, OutboxEvent, Store, StoreError};
+
+mod ahead;
 
 /// The sagas of this host. Cheap to clone.
 #[derive(Clone)]
@@ -246,6 +251,9 @@ impl Sagas {
             None => return,
         };
         let ended_before = saga.is_terminal();
+        // The forward steps ahead, again at once while a wallet moved under
+        // them, then whatever is left step by step.
+        let mut ahead = MAX_STALE;
         loop {
             tx.send_replace(Some(saga.clone()));
             if saga.is_terminal() || saga.owner != self.inner.host_id {
@@ -260,6 +268,24 @@ impl Sagas {
                 tracing::warn!(saga_id = %saga.saga_id, step = %step_name(&saga),
                     "the saga's run stalls here (injected)");
                 return;
+            }
+            if ahead > 0 && self.runs_ahead(&saga) {
+                let left = saga.plan.steps.len() - saga.cursor;
+                let (applied, stale) = self.advance_ahead(&saga).await;
+                ahead = if stale { ahead - 1 } else { 0 };
+                let all = applied.len() == left;
+                for to in applied {
+                    apply(&mut saga, to);
+                }
+                if !all {
+                    // The rest from the saga as stored (an answer that did
+                    // not come may hide steps that applied).
+                    match self.read(game, saga_id).await {
+                        Some(read) => saga = read,
+                        None => return,
+                    }
+                }
+                continue;
             }
             match self.advance(&saga).await {
                 Some(to) => apply(&mut saga, to),

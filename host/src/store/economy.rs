@@ -13,6 +13,8 @@
 //! [`economy_sql!`] is the SQL, written once and compiled into each
 //! backend's `sql_impl` module by `super::sql::sql_backend!`.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::batch::{name, text};
@@ -116,6 +118,20 @@ impl EconomyWrites {
         }
         Ok(())
     }
+}
+
+/// Each notice's place among its player's notices in `notices`, from 1:
+/// what it adds to the player's last stored `seq`.
+pub(crate) fn ordinals(notices: &[&Notice]) -> Vec<i64> {
+    let mut counts: HashMap<(&str, &str), i64> = HashMap::new();
+    notices
+        .iter()
+        .map(|n| {
+            let count = counts.entry((&n.game, &n.player)).or_insert(0);
+            *count += 1;
+            *count
+        })
+        .collect()
 }
 
 impl ItemSpend {
@@ -231,9 +247,9 @@ macro_rules! economy_sql {
             Ok(())
         }
 
-        /// The credits, new items and notices of `batches`, in order. A
-        /// credit whose ledger key exists fails the statement (unique index),
-        /// so the group is retried batch by batch and that batch fails alone.
+        /// The credits and new items of `batches`, in order. A credit whose
+        /// ledger key exists fails the statement (unique index), so the
+        /// group is retried batch by batch and that batch fails alone.
         async fn write_economy(
             tx: &mut Tx,
             batches: &[&CommitBatch],
@@ -273,22 +289,66 @@ macro_rules! economy_sql {
                 });
                 q.build().persistent(false).execute(&mut **tx).await?;
             }
-            for n in batches.iter().flat_map(|b| &b.economy.notices) {
-                sqlx::query::<$Db>(
-                    "INSERT INTO notices (game, player, seq, kind, body, created_at_ms) \
-                     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5 \
-                     FROM notices WHERE game = $1 AND player = $2",
-                )
-                .bind(&n.game)
-                .bind(&n.player)
-                .bind(&n.kind)
-                .bind(&n.body)
-                .bind(now_ms)
-                .execute(&mut **tx)
-                .await?;
+            Ok(())
+        }
+
+        /// The notices of the admitted `batches`, in order: each player's
+        /// numbered on from their last, a few hundred a statement (no
+        /// guard reads them, so they wait for the group's end).
+        async fn write_notices(
+            tx: &mut Tx,
+            batches: &[&CommitBatch],
+            now_ms: i64,
+        ) -> Result<(), sqlx::Error> {
+            let notices: Vec<_> = batches.iter().flat_map(|b| &b.economy.notices).collect();
+            for chunk in notices.chunks(ROWS_PER_STATEMENT) {
+                let ords = $crate::store::economy::ordinals(chunk);
+                let mut q =
+                    sqlx::QueryBuilder::<$Db>::new("WITH v (game, player, ord, kind, body) AS (");
+                q.push_values(chunk.iter().zip(ords), |mut row, (n, ord)| {
+                    row.push_bind(n.game.as_str())
+                        .push_bind(n.player.as_str())
+                        .push_bind(ord)
+                        .push_bind(n.kind.as_str())
+                        .push_bind(n.body.as_str());
+                });
+                q.push(
+                    ") INSERT INTO notices (game, player, seq, kind, body, created_at_ms) \
+                     SELECT v.game, v.player, COALESCE((SELECT MAX(n.seq) FROM notices n \
+                              WHERE n.game = v.game AND n.player = v.player), 0) + v.ord, \
+                            v.kind, v.body, ",
+                );
+                q.push_bind(now_ms);
+                q.push(" FROM v");
+                q.build().persistent(false).execute(&mut **tx).await?;
             }
             Ok(())
         }
     };
 }
 pub(crate) use economy_sql;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(player: &str) -> Notice {
+        Notice {
+            game: "default".into(),
+            player: player.into(),
+            kind: "trade".into(),
+            body: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn each_players_notices_count_on_from_one() {
+        let (ann, bob) = (notice("ann"), notice("bob"));
+        let other_game = Notice {
+            game: "other".into(),
+            ..notice("ann")
+        };
+        let order = [&ann, &bob, &ann, &other_game, &ann, &bob];
+        assert_eq!(ordinals(&order), vec![1, 1, 2, 1, 3, 2]);
+    }
+}

@@ -535,6 +535,9 @@ macro_rules! sql_backend {
                         .map(|(b, _)| b)
                         .collect();
                     write_kv(&mut tx, &admitted).await.map_err(GroupFailure::Statement)?;
+                    write_notices(&mut tx, &admitted, now_ms)
+                        .await
+                        .map_err(GroupFailure::Statement)?;
                     let events: Vec<&OutboxEvent> = admitted.iter().flat_map(|b| &b.events).collect();
                     let appended = write_events(&mut tx, self.log.get(), &events, now_ms)
                         .await
