@@ -21,7 +21,7 @@ use idempo_host::economy::items::{self, ItemState};
 use idempo_host::economy::wallet;
 use idempo_host::runtime::World;
 use idempo_host::saga::plan::{Capture, Handover, Plan, Settlement, Step, hold_id};
-use idempo_host::saga::{SagaConfig, Sagas, record};
+use idempo_host::saga::{SagaConfig, SagaRecord, Sagas, record};
 use idempo_host::store::economy_ops::{EconomyOp, HOUSE, Hold, Payout, SagaPosition, SagaStep};
 use idempo_host::store::{CommitBatch, EconomyWrites, ItemGrant, Store, StoreError};
 use reqwest::{Client, StatusCode};
@@ -476,38 +476,14 @@ async fn a_saga_whose_host_died_is_resumed_to_its_end(store: &Store) {
     let buyer = m.trader("bruno", 100, &[]).await;
     let listing = m.list(&seller, "axe-1", 50).await;
     let saga_id = "saga-of-a-dead-host";
-    let plan = Plan {
-        steps: vec![
-            Step::ReserveFunds {
-                player: buyer.id.clone(),
-                currency: "gold".into(),
-                amount: 50,
-            },
-            Step::LockItem {
-                item_id: "axe-1".into(),
-                owner: seller.id.clone(),
-                listing: Some(listing.clone()),
-            },
-            Step::Settle(Settlement {
-                captures: vec![Capture {
-                    step: 0,
-                    payouts: vec![Payout {
-                        player: seller.id.clone(),
-                        amount: 50,
-                        reason: "sale".into(),
-                    }],
-                }],
-                items: vec![Handover {
-                    item_id: "axe-1".into(),
-                    from: seller.id.clone(),
-                    to: buyer.id.clone(),
-                }],
-                listing: Some(listing.clone()),
-            }),
-        ],
-        terms: json!({}),
-        correlation_id: None,
-    };
+    let plan = sale_plan(
+        &buyer.id,
+        &seller.id,
+        &seller.id,
+        "axe-1",
+        50,
+        Some(&listing),
+    );
     let dead = Sagas::new(store.clone(), "dead-host", SagaConfig::default());
     let mut row = dead
         .row(GAME, saga_id, "market", &plan, (&buyer.id, &seller.id))
@@ -558,21 +534,7 @@ async fn a_saga_whose_host_died_is_resumed_to_its_end(store: &Store) {
 
     let survivor = Sagas::new(store.clone(), "survivor", SagaConfig::default());
     assert_eq!(survivor.recover(10).await.expect("recovers"), 1);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let saga = loop {
-        let saga = record::get(store, GAME, saga_id)
-            .await
-            .unwrap()
-            .expect("kept");
-        if saga.is_terminal() {
-            break saga;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never resumed to its end: {saga:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let saga = ended_saga(store, saga_id).await;
     assert_eq!(saga.label, "COMPLETED");
     assert_eq!(saga.owner, "survivor");
     let log = record::log(store, GAME, saga_id).await.unwrap();
@@ -633,39 +595,8 @@ async fn a_step_refused_in_a_run_ahead_keeps_the_steps_before_and_turns_back(sto
     let seller = m.trader("sella", 0, &[("axe-1", "iron-sword")]).await;
     let buyer = m.trader("bruno", 100, &[]).await;
     let saga_id = "saga-refused-ahead";
-    let plan = Plan {
-        steps: vec![
-            Step::ReserveFunds {
-                player: buyer.id.clone(),
-                currency: "gold".into(),
-                amount: 50,
-            },
-            // The buyer does not own it: refused.
-            Step::LockItem {
-                item_id: "axe-1".into(),
-                owner: buyer.id.clone(),
-                listing: None,
-            },
-            Step::Settle(Settlement {
-                captures: vec![Capture {
-                    step: 0,
-                    payouts: vec![Payout {
-                        player: seller.id.clone(),
-                        amount: 50,
-                        reason: "sale".into(),
-                    }],
-                }],
-                items: vec![Handover {
-                    item_id: "axe-1".into(),
-                    from: buyer.id.clone(),
-                    to: seller.id.clone(),
-                }],
-                listing: None,
-            }),
-        ],
-        terms: json!({}),
-        correlation_id: None,
-    };
+    // The buyer does not own the item: its lock is refused.
+    let plan = sale_plan(&buyer.id, &seller.id, &buyer.id, "axe-1", 50, None);
     let sagas = Sagas::new(store.clone(), "host-a", SagaConfig::default());
     let row = sagas
         .row(GAME, saga_id, "market", &plan, (&buyer.id, &seller.id))
@@ -678,18 +609,7 @@ async fn a_step_refused_in_a_run_ahead_keeps_the_steps_before_and_turns_back(sto
         .await
         .expect("the saga starts");
     sagas.settle(watch).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let saga = loop {
-        let saga = record::get(store, GAME, saga_id)
-            .await
-            .unwrap()
-            .expect("kept");
-        if saga.is_terminal() {
-            break saga;
-        }
-        assert!(Instant::now() < deadline, "never ended: {saga:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let saga = ended_saga(store, saga_id).await;
     assert_eq!(saga.label, "FAILED", "{saga:?}");
     let log = record::log(store, GAME, saga_id).await.unwrap();
     let rows: Vec<_> = log
@@ -1025,6 +945,67 @@ async fn the_audit_sees_broken_books(store: &Store) {
             found.contains(expected),
             "the audit misses `{expected}`:\n{found}"
         );
+    }
+}
+
+/// Saga `saga_id` once it ended (within 20 s).
+async fn ended_saga(store: &Store, saga_id: &str) -> SagaRecord {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let saga = record::get(store, GAME, saga_id)
+            .await
+            .unwrap()
+            .expect("kept");
+        if saga.is_terminal() {
+            return saga;
+        }
+        assert!(Instant::now() < deadline, "never ended: {saga:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A sale of `item_id` for `price` gold from `seller` to `buyer`, as the
+/// market plans it: the buyer's hold, the item locked from `owner` (from
+/// `listing`'s lock if any), then the transfer.
+fn sale_plan(
+    buyer: &str,
+    seller: &str,
+    owner: &str,
+    item_id: &str,
+    price: i64,
+    listing: Option<&str>,
+) -> Plan {
+    Plan {
+        steps: vec![
+            Step::ReserveFunds {
+                player: buyer.into(),
+                currency: "gold".into(),
+                amount: price,
+            },
+            Step::LockItem {
+                item_id: item_id.into(),
+                owner: owner.into(),
+                listing: listing.map(str::to_owned),
+            },
+            Step::Settle(Settlement {
+                captures: vec![Capture {
+                    step: 0,
+                    payouts: vec![Payout {
+                        player: seller.into(),
+                        amount: price,
+                        reason: "sale".into(),
+                    }],
+                }],
+                items: vec![Handover {
+                    item_id: item_id.into(),
+                    from: seller.into(),
+                    to: buyer.into(),
+                }],
+                listing: listing.map(str::to_owned),
+            }),
+        ],
+        terms: json!({}),
+        correlation_id: None,
     }
 }
 

@@ -419,35 +419,19 @@ impl Sagas {
             Fault::None | Fault::LostAck => {}
         }
         let (writes, to, log) = if forward {
-            let version = match step {
-                Step::ReserveFunds {
-                    player,
-                    currency,
-                    amount,
-                } => match self.funds(saga, player, currency, *amount).await {
-                    Ok(version) => version,
-                    Err(attempt) => {
-                        breaker.record(permit, Instant::now(), None);
-                        return attempt;
-                    }
-                },
-                _ => 0,
+            let version = match self.hold_version(saga, step).await {
+                Ok(version) => version,
+                Err(attempt) => {
+                    breaker.record(permit, Instant::now(), None);
+                    return attempt;
+                }
             };
             let writes = steps::forward(&saga.game, &saga.saga_id, &saga.plan, index, version);
-            let last = index + 1 == saga.plan.steps.len();
-            let to = SagaPosition {
-                status: if last {
-                    Status::Completed
-                } else {
-                    Status::Running
-                }
-                .as_str()
-                .into(),
-                cursor: (index + 1) as i64,
-                label: step.label_after(),
-                ..self.moved(saga)
-            };
-            (writes, to, (Phase::Forward, "done"))
+            (
+                writes,
+                self.forward_to(saga, index),
+                (Phase::Forward, "done"),
+            )
         } else {
             let writes = steps::backward(&saga.game, &saga.saga_id, &saga.plan, index);
             let done = index == 0;
@@ -504,6 +488,37 @@ impl Sagas {
                     _ => Attempt::Transient(why, Duration::ZERO),
                 }
             }
+        }
+    }
+
+    /// The wallet version a `ReserveFunds` step's hold names (0 for any
+    /// other step), or why the hold cannot be taken.
+    async fn hold_version(&self, saga: &SagaRecord, step: &Step) -> Result<i64, Attempt> {
+        match step {
+            Step::ReserveFunds {
+                player,
+                currency,
+                amount,
+            } => self.funds(saga, player, currency, *amount).await,
+            _ => Ok(0),
+        }
+    }
+
+    /// Where forward step `index` moves `saga`: on, or `COMPLETED` after
+    /// the last.
+    fn forward_to(&self, saga: &SagaRecord, index: usize) -> SagaPosition {
+        let last = index + 1 == saga.plan.steps.len();
+        SagaPosition {
+            status: if last {
+                Status::Completed
+            } else {
+                Status::Running
+            }
+            .as_str()
+            .into(),
+            cursor: (index + 1) as i64,
+            label: saga.plan.steps[index].label_after(),
+            ..self.moved(saga)
         }
     }
 

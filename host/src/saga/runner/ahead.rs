@@ -18,8 +18,7 @@
 use std::time::{Duration, Instant};
 
 use crate::runtime::breaker::{Breaker, BreakerState};
-use crate::saga::plan::Step;
-use crate::saga::record::{Phase, SagaRecord, Status};
+use crate::saga::record::{Phase, SagaRecord};
 use crate::saga::resilience::Target;
 use crate::saga::steps;
 use crate::store::economy_ops::{EconomyConflict, SagaPosition};
@@ -107,28 +106,9 @@ impl Sagas {
         let mut at = saga.clone();
         let mut batches = Vec::new();
         for (index, step) in saga.plan.steps.iter().enumerate().skip(saga.cursor) {
-            let version = match step {
-                Step::ReserveFunds {
-                    player,
-                    currency,
-                    amount,
-                } => self.funds(saga, player, currency, *amount).await.ok()?,
-                _ => 0,
-            };
+            let version = self.hold_version(saga, step).await.ok()?;
             let writes = steps::forward(&saga.game, &saga.saga_id, &saga.plan, index, version);
-            let last = index + 1 == saga.plan.steps.len();
-            let to = SagaPosition {
-                status: if last {
-                    Status::Completed
-                } else {
-                    Status::Running
-                }
-                .as_str()
-                .into(),
-                cursor: (index + 1) as i64,
-                label: step.label_after(),
-                ..self.moved(&at)
-            };
+            let to = self.forward_to(&at, index);
             let mut batch = self.step_batch(
                 &at,
                 &step.name(),
