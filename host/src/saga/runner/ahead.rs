@@ -10,7 +10,9 @@
 //! and nothing after it is tried. What applied stands; the rest goes step
 //! by step (`super::Sagas::advance`) from the saga as stored, which then
 //! meets the refusal, conflict or failure itself and handles it as it
-//! always does (turn back, retry, read back).
+//! always does (turn back, retry, read back). A chain broken by a wallet
+//! that moved since its hold read it runs ahead again at once, as a step
+//! retries a stale read (`super::MAX_STALE` times at most).
 //!
 //! Runs only where nothing would tell the two paths apart: no injected
 //! faults, delays or stalls, and every breaker a step calls closed.
