@@ -83,7 +83,10 @@ impl Sagas {
                     applied.push(to);
                     continue;
                 }
-                // Not tried: left to what comes next.
+                // Not tried: left to what comes next. Its permit, and those
+                // after it, came from closed breakers (checked just before,
+                // with no wait between): not probes, so dropping them
+                // unrecorded changes nothing.
                 Err(StoreError::ChainBroken) => break,
                 Err(StoreError::Economy(EconomyConflict::WalletMoved { .. })) => {
                     self.inner.resilience.retried(Target::Wallet);
